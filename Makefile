@@ -1,0 +1,47 @@
+# Two commands matter (see README): `make up` runs the system, `make test` runs the tests.
+# Both install whatever is missing first; re-runs skip what is already there.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export FLASK_APP := webapp
+
+.PHONY: up test services judge-image browser translations db demo compose bench clean-image
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip >/dev/null
+	$(VENV)/bin/pip install -q -e '.[test]'
+	@touch $@
+
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -q -d webapp/translations -D messages
+
+services:
+	@scripts/ensure_redis.sh
+	@scripts/ensure_docker.sh >/dev/null
+
+judge-image: services
+	@scripts/build_image.sh
+
+browser:
+	@scripts/ensure_apt.sh chromium
+
+db: $(VENV)/.installed
+	@mkdir -p instance
+	@$(VENV)/bin/flask db upgrade
+
+demo: db
+	@$(VENV)/bin/flask demo
+
+up: $(VENV)/.installed translations judge-image db
+	@$(VENV)/bin/flask demo
+	@scripts/run.sh
+
+test: $(VENV)/.installed translations judge-image browser
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+compose:
+	docker compose up --build
+
+bench: $(VENV)/.installed judge-image
+	$(PY) bench/judge_bench.py

@@ -1,0 +1,112 @@
+"""The demo world: a contest running for 7 days, a programming division per school level with the demo
+problems, demo accounts, every demo student admitted to the division of their level. Idempotent."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Contest, Division, Participation, Problem, SchoolLevel, User, utcnow
+from .users import create_user, find_or_create_school
+
+DEMO_CONTEST = "Hội thi Tin học trẻ (demo)"
+REPO = Path(__file__).resolve().parents[2]
+
+# (code, name, levels, content)
+DEFAULT_DIVISIONS = [
+    ("A", "Bảng A — Tiểu học", [SchoolLevel.PRIMARY], "programming"),
+    ("B", "Bảng B — THCS", [SchoolLevel.LOWER_SECONDARY], "programming"),
+    ("C1", "Bảng C1 — THPT chuyên", [SchoolLevel.UPPER_SECONDARY], "programming"),
+    ("C2", "Bảng C2 — THPT không chuyên", [SchoolLevel.UPPER_SECONDARY], "programming"),
+    ("D1", "Bảng D1 — Sản phẩm sáng tạo Tiểu học", [SchoolLevel.PRIMARY], "creative"),
+    ("D2", "Bảng D2 — Sản phẩm sáng tạo THCS", [SchoolLevel.LOWER_SECONDARY], "creative"),
+    ("D3", "Bảng D3 — Sản phẩm sáng tạo THPT", [SchoolLevel.UPPER_SECONDARY], "creative"),
+]
+DEMO_DIVISIONS = ["A", "B", "C1"]  # one programming division per school level
+
+DEMO_ACCOUNTS = [
+    # username, password, role, full name, level, grade
+    ("admin", "admin123", "admin", "Quản trị hệ thống", None, None),
+    ("btc", "btc12345", "organiser", "Ban tổ chức", None, None),
+    ("giamkhao", "gk123456", "judge", "Giám khảo Lê Thị Hoa", None, None),
+    ("hs_tieuhoc", "hs123456", "student", "Nguyễn Minh Anh", SchoolLevel.PRIMARY, 5),
+    ("hs_thcs", "hs123456", "student", "Trần Quốc Bảo", SchoolLevel.LOWER_SECONDARY, 7),
+    ("hs_thpt", "hs123456", "student", "Phạm Thu Hà", SchoolLevel.UPPER_SECONDARY, 11),
+]
+
+
+def division_for_level(level: str | None) -> str | None:
+    return {SchoolLevel.PRIMARY.value: "A", SchoolLevel.LOWER_SECONDARY.value: "B", SchoolLevel.UPPER_SECONDARY.value: "C1"}.get(level or "")
+
+
+def _demo_problem_map() -> dict[str, list[str]]:
+    """problems/demo.yaml: division code -> list of problem folders (relative to problems/)."""
+    path = REPO / "problems" / "demo.yaml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def load_demo() -> list[str]:
+    lines: list[str] = []
+    contest = db.session.scalar(select(Contest).where(Contest.name == DEMO_CONTEST))
+    now = utcnow().replace(microsecond=0)
+    if contest is None:
+        contest = Contest(name=DEMO_CONTEST, year=now.year, round="city", start_at=now, end_at=now + timedelta(days=7), freeze_minutes=60)
+        db.session.add(contest)
+        for code, name, levels, content in DEFAULT_DIVISIONS:
+            if code in DEMO_DIVISIONS:
+                contest.divisions.append(Division(code=code, name=name, levels=",".join(lvl.value for lvl in levels), content=content, self_register=True))
+        db.session.flush()
+        lines.append(f"demo contest created (id {contest.id})")
+    else:
+        lines.append(f"demo contest already present (id {contest.id})")
+
+    divisions = {d.code: d for d in contest.divisions}
+    try:
+        from .problem_import import import_problem
+    except ImportError:  # the judge package layer is not installed
+        import_problem = None
+    for code, folders in _demo_problem_map().items():
+        division = divisions.get(code)
+        if division is None or import_problem is None:
+            continue
+        for ordinal, folder in enumerate(folders):
+            src = REPO / "problems" / folder
+            exists = db.session.scalar(select(Problem).where(Problem.division_id == division.id, Problem.code == src.name.upper()))
+            if exists is None:
+                problem = import_problem(division, src, ordinal=ordinal, publish=True)
+                lines.append(f"  problem {problem.code} -> division {code} (id {problem.id})")
+
+    school = find_or_create_school("Trường demo", "Quận 1")
+    lines.append("demo accounts (username / password / role):")
+    for username, password, role, full_name, level, grade in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(
+                username, password, role, full_name=full_name,
+                school_level=level.value if level else None, grade=grade, school=school if level else None,
+            )
+            db.session.flush()
+        lines.append(f"  {username:12} {password:10} {role}")
+    db.session.flush()
+    admit_students(contest)
+    db.session.commit()
+    return lines
+
+
+def admit_students(contest: Contest) -> int:
+    """Admit every student without a division in this contest to the division of their level."""
+    divisions = {d.code: d for d in contest.divisions}
+    taken = set(db.session.scalars(select(Participation.user_id).where(Participation.contest_id == contest.id)))
+    added = 0
+    for user in db.session.scalars(select(User).where(User.role == "student")):
+        code = division_for_level(user.school_level)
+        if user.id in taken or code not in divisions:
+            continue
+        db.session.add(Participation(contest_id=contest.id, division_id=divisions[code].id, user_id=user.id))
+        added += 1
+    return added
