@@ -10,8 +10,8 @@ its sub-groups, each in package order).  For every group:
   first rejected child; ``always_accept``; and ``accept_if_any_accepted`` makes the group accepted as
   soon as one child is.
 * **score** (``score_mode``): ``sum`` (default), ``avg``, ``min`` or ``max`` of the children's scores.
-  A test's score is the validator's score (``score.txt``) when it gives one and the test is
-  accepted, otherwise ``accept_score`` / ``reject_score`` of the enclosing group.  Themis-style
+  A test's score is the validator's score (``score.txt``, read from the result's
+  ``validator_score`` attribute) when it gives one and the test is accepted, otherwise ``accept_score`` / ``reject_score`` of the enclosing group.  Themis-style
   tests carry a weight (:attr:`TestCase.score`): their score is ``weight × ratio`` where ratio is
   the checker's 0..1 result.
 * ``group.score`` (subtask points, 2023-07 ``scoring.score``) rescales the aggregated score so that
@@ -49,7 +49,7 @@ _ALIASES = {
     "run_time_error": "RTE", "runtime_error": "RTE", "rte": "RTE", "re": "RTE", "ir": "RTE",
     "output_limit_exceeded": "OLE", "ole": "OLE", "ol": "OLE",
     "compile_error": "CE", "compilation_error": "CE", "ce": "CE",
-    "judge_error": "JE", "je": "JE", "ie": "JE", "internal_error": "JE", "system_error": "JE",
+    "judge_error": "JE", "je": "JE", "se": "JE", "ie": "JE", "internal_error": "JE", "system_error": "JE",
     "skipped": "SK", "sk": "SK",
 }
 
@@ -150,9 +150,9 @@ def group_max(group: TestGroup, is_root: bool = False) -> float:
 
 def _test_outcome(t: TestCase, g: Grading, result: Any) -> TestOutcome:
     verdict = normalize_verdict(getattr(result, "verdict", result))
-    given = getattr(result, "score", None)
     weight = getattr(t, "score", None)
-    if weight is not None:  # Themis style: weight × checker ratio
+    if weight is not None:  # Themis style: weight × checker ratio (result.score is the 0..1 ratio)
+        given = getattr(result, "score", None)
         if verdict == "AC":
             ratio = 1.0 if given is None else float(given)
         elif verdict == "WA" and given is not None:
@@ -161,6 +161,7 @@ def _test_outcome(t: TestCase, g: Grading, result: Any) -> TestOutcome:
             ratio = 0.0
         ratio = min(max(ratio, 0.0), 1.0)
         return TestOutcome(t.name, verdict, weight * ratio, weight, result)
+    given = getattr(result, "validator_score", None)  # Kattis score.txt, when the validator wrote one
     if verdict == "AC":
         score = float(given) if given is not None else g.accept_score
     else:

@@ -21,6 +21,8 @@ class ProblemError(Exception):
 class TestCase:
     """One test: an input file and the judge's answer file (the answer never enters the sandbox)."""
 
+    __test__ = False  # not a pytest test class
+
     name: str  # unique inside the problem, e.g. "Test01" or "secret/group1/01"
     input_path: Path
     answer_path: Path
@@ -47,6 +49,8 @@ class Grading:
 
 @dataclass
 class TestGroup:
+    __test__ = False  # not a pytest test class
+
     name: str
     tests: list[TestCase] = field(default_factory=list)
     groups: list["TestGroup"] = field(default_factory=list)

@@ -12,6 +12,8 @@ from .services.users import create_user, find_or_create_school, username_taken
 
 
 def register_cli(app: Flask) -> None:
+    register_contest_cli(app)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--password", required=True, help="Password of the new account.")
@@ -49,3 +51,75 @@ def register_cli(app: Flask) -> None:
 
         for line in load_demo():
             click.echo(line)
+
+
+def register_contest_cli(app: Flask) -> None:
+    @app.cli.command("import-problem")
+    @click.option("--contest", "contest_id", type=int, required=True, help="Contest id.")
+    @click.option("--division", "division_code", required=True, help="Division code, e.g. B.")
+    @click.option("--publish/--no-publish", default=True, show_default=True)
+    @click.argument("path", type=click.Path(exists=True))
+    def import_problem_cmd(contest_id, division_code, publish, path):
+        """Import a problem package (folder or zip, any supported format); prints the problem id."""
+        from judge.problem import ProblemError
+
+        from .models import Contest, Division
+        from .services.problem_import import import_problem
+
+        contest = db.session.get(Contest, contest_id)
+        if contest is None:
+            raise click.UsageError(f"--contest {contest_id}: no such contest")
+        division = db.session.scalar(select(Division).where(Division.contest_id == contest_id, Division.code == division_code))
+        if division is None:
+            codes = ", ".join(d.code for d in contest.divisions) or "none"
+            raise click.UsageError(f"--division {division_code}: not in contest {contest_id} (divisions: {codes})")
+        try:
+            problem = import_problem(division, path, publish=publish)
+        except ProblemError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(problem.id)
+
+    @app.cli.command("rejudge")
+    @click.option("--submission", "submission_ids", type=int, multiple=True, help="A submission id (repeatable).")
+    @click.option("--problem", "problem_id", type=int, help="Every submission of a problem.")
+    @click.option("--contest", "contest_id", type=int, help="Every submission of a contest.")
+    def rejudge_cmd(submission_ids, problem_id, contest_id):
+        """Re-judge submissions: given ids, a whole problem, or a whole contest."""
+        from .models import Division, Problem, Submission
+        from .services.submissions import rejudge
+
+        query = select(Submission)
+        if submission_ids:
+            query = query.where(Submission.id.in_(submission_ids))
+        elif problem_id:
+            query = query.where(Submission.problem_id == problem_id)
+        elif contest_id:
+            query = query.join(Problem).join(Division).where(Division.contest_id == contest_id)
+        else:
+            raise click.UsageError("give --submission ID, --problem ID or --contest ID")
+        subs = db.session.scalars(query.order_by(Submission.id)).all()
+        if not subs:
+            raise click.ClickException("no submission matches")
+        click.echo(f"re-judging {rejudge(subs, None, reason='cli')} submission(s)")
+
+    @app.cli.command("sweeper")
+    @click.option("--interval", type=float, default=10.0, show_default=True, help="Seconds between sweeps.")
+    @click.option("--once", is_flag=True, help="Sweep once and exit.")
+    def sweeper_cmd(interval, once):
+        """Re-queue submissions lost by a dead worker or a restarted Redis."""
+        import time
+
+        from .services.submissions import sweep
+
+        while True:
+            try:
+                ids = sweep()
+                if ids:
+                    click.echo(f"re-queued {ids}")
+            except Exception as exc:  # Redis or the database briefly away: try again next round
+                click.echo(f"sweep failed: {exc}", err=True)
+                db.session.rollback()
+            db.session.remove()
+            if once:
+                break
+            time.sleep(interval)

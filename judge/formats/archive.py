@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -104,15 +105,18 @@ def extract_zip(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if target.is_symlink() or target.is_dir():
                     raise ProblemError(f"zip entry {info.filename!r}: duplicate or conflicting path")
-                with zf.open(info) as src, open(target, "wb") as out:
-                    while chunk := src.read(_CHUNK):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise ProblemError(
-                                f"zip entry {info.filename!r}: uncompressed data exceeds the limit "
-                                f"of {max_bytes // (1024 * 1024)} MiB"
-                            )
-                        out.write(chunk)
+                try:
+                    with zf.open(info) as src, open(target, "wb") as out:
+                        while chunk := src.read(_CHUNK):
+                            written += len(chunk)
+                            if written > max_bytes:
+                                raise ProblemError(
+                                    f"zip entry {info.filename!r}: uncompressed data exceeds the limit "
+                                    f"of {max_bytes // (1024 * 1024)} MiB"
+                                )
+                            out.write(chunk)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                    raise ProblemError(f"zip entry {info.filename!r}: corrupt or unsupported ({exc})") from exc
         except BaseException:
             for p in set(dest.iterdir()) - created_before:
                 if p.is_dir() and not p.is_symlink():

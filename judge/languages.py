@@ -1,0 +1,129 @@
+"""The registry of programming languages: how to name, compile and run a source in the sandbox.
+
+``LANGUAGES[key]`` is a :class:`Language`. Compilation happens inside the submission's container,
+in ``/prog`` (writable only by the compiler's uid), and the program then runs from there with its
+working directory ``/box``. Command lines are absolute paths of the judge image's Debian packages.
+
+Time limits: a language's effective CPU limit is ``time_limit × time_multiplier`` seconds.
+Memory: native programs get ``RLIMIT_STACK = memory limit`` (so deep recursion is bounded only by
+the memory limit) and are held to the memory limit by their measured peak resident memory and the
+container's memory cgroup; Java gets ``-Xmx``/``-Xss`` instead (the JVM reserves far more address
+space than it uses, so no address-space limit is applied to any language).
+
+To add a language, build a :class:`Language` and call :func:`register`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+PROG_DIR = "/prog"  # where sources are compiled and binaries live (in the container)
+
+
+@dataclass(frozen=True)
+class Language:
+    key: str  # registry key, e.g. "cpp"
+    name: str  # display name, e.g. "C++17 (g++ 12)"
+    extensions: tuple[str, ...]  # file extensions (with dot) that select this language
+    source_name: Callable[[str], str]  # source text -> file name inside /prog
+    compile: Callable[[str], list[str]] | None  # source file name -> compiler argv (None: no step)
+    run: Callable[[str, int], list[str]]  # (source file name, memory limit MiB) -> program argv
+    time_multiplier: float = 1.0
+    nofile: int = 64  # RLIMIT_NOFILE of the program
+    # A language whose runtime reserves memory on top of the program's own (the JVM) is held to the
+    # limit by its own flags (-Xmx) and the cgroup, not by the measured resident memory.
+    rss_limited: bool = True
+    stack_limited: bool = True  # RLIMIT_STACK = memory limit
+    mle_markers: tuple[str, ...] = ()  # stderr texts that mean "out of memory" (e.g. Java's OOM)
+    description: str = ""
+
+
+LANGUAGES: dict[str, Language] = {}
+
+
+def register(lang: Language) -> Language:
+    LANGUAGES[lang.key] = lang
+    return lang
+
+
+def _fixed(name: str) -> Callable[[str], str]:
+    return lambda source: name
+
+
+def _gcc(driver: str, std: str, extra: tuple[str, ...] = ()) -> Callable[[str], list[str]]:
+    return lambda src: [driver, f"-std={std}", "-O2", "-pipe", "-o", "main", src, *extra]
+
+
+def _native(src: str, mem: int) -> list[str]:
+    return [f"{PROG_DIR}/main"]
+
+
+_JAVA_CLASS = re.compile(r"^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)", re.M)
+
+
+def java_class_name(source: str) -> str:
+    """The public class of a Java source (the file must be named after it), else ``Main``."""
+    m = _JAVA_CLASS.search(source)
+    return m.group(1) if m else "Main"
+
+
+def _java_run(src: str, mem: int) -> list[str]:
+    stack = max(16, min(mem, 256))
+    return [
+        "/usr/bin/java", f"-Xmx{mem}m", f"-Xss{stack}m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+        "-XX:+ExitOnOutOfMemoryError", "-Xshare:auto", "-cp", PROG_DIR, Path(src).stem,
+    ]
+
+
+register(Language(
+    "c", "C17 (gcc)", (".c",), _fixed("main.c"), _gcc("/usr/bin/gcc", "c17", ("-lm",)), _native,
+    description="gcc -std=c17 -O2",
+))
+register(Language(
+    "cpp", "C++17 (g++)", (".cpp", ".cc", ".cxx", ".c++"), _fixed("main.cpp"),
+    _gcc("/usr/bin/g++", "c++17"), _native, description="g++ -std=c++17 -O2",
+))
+register(Language(
+    "cpp20", "C++20 (g++)", (), _fixed("main.cpp"), _gcc("/usr/bin/g++", "c++20"), _native,
+    description="g++ -std=c++20 -O2",
+))
+register(Language(
+    "python3", "Python 3", (".py",), _fixed("main.py"),
+    # "compiling" is a syntax check, so that a syntax error is a CE and not a runtime error
+    lambda src: ["/usr/bin/python3", "-c",
+                 "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')", src],
+    lambda src, mem: ["/usr/bin/python3", "-B", f"{PROG_DIR}/{src}"],
+    time_multiplier=2.0, mle_markers=("MemoryError",),
+    description="CPython 3.11; time limit × 2",
+))
+register(Language(
+    "pascal", "Free Pascal", (".pas", ".pp"), _fixed("main.pas"),
+    lambda src: ["/usr/bin/fpc", "-O2", "-XS", "-vew", "-omain", src], _native,
+    description="fpc -O2",
+))
+register(Language(
+    "java", "Java (OpenJDK)", (".java",), lambda source: java_class_name(source) + ".java",
+    lambda src: ["/usr/bin/javac", "-J-Xmx512m", "-J-XX:-UsePerfData", "-encoding", "UTF-8", src],
+    _java_run, time_multiplier=1.5, nofile=1024, rss_limited=False, stack_limited=False,
+    mle_markers=("java.lang.OutOfMemoryError",),
+    description="OpenJDK 17; -Xmx = memory limit; time limit × 1.5",
+))
+
+
+def language_for_file(filename: str | Path) -> Language:
+    """The language selected by a file's extension; KeyError with a readable message if none."""
+    ext = Path(filename).suffix.lower()
+    for lang in LANGUAGES.values():
+        if ext in lang.extensions:
+            return lang
+    known = ", ".join(e for lang in LANGUAGES.values() for e in lang.extensions)
+    raise KeyError(f"no language for the extension {ext or '(none)'!r} (known: {known})")
+
+
+def get_language(key: str) -> Language:
+    try:
+        return LANGUAGES[key]
+    except KeyError:
+        raise KeyError(f"unknown language {key!r} (known: {', '.join(LANGUAGES)})") from None

@@ -1,0 +1,103 @@
+"""Verdicts and the result objects of the judge.
+
+A :class:`JudgeResult` is what :func:`judge.judging.judge_submission` returns; ``to_dict()`` gives
+the JSON printed by ``python -m judge run --json``::
+
+    {"verdict", "score", "max_score", "time", "memory", "compile_output",
+     "tests": [{"name", "group", "verdict", "time", "wall_time", "memory", "score"}]}
+
+``time`` is in seconds (the largest CPU time over the tests), ``memory`` in KiB (the largest peak
+resident memory over the tests).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AC = "AC"  # accepted
+WA = "WA"  # wrong answer
+TLE = "TLE"  # CPU time over the limit, or wall time over the wall limit (sleeping)
+MLE = "MLE"  # peak memory over the limit, or killed by the memory cgroup
+RE = "RE"  # runtime error: killed by a signal or non-zero exit code
+OLE = "OLE"  # output over the output limit
+CE = "CE"  # compilation error
+SE = "SE"  # system error: the judge's fault, never the contestant's
+SK = "SK"  # skipped: not run because an earlier test of its group failed (grading "break")
+
+VERDICTS = (AC, WA, TLE, MLE, RE, OLE, CE, SE, SK)
+
+VERDICT_NAMES = {
+    AC: "Accepted",
+    WA: "Wrong answer",
+    TLE: "Time limit exceeded",
+    MLE: "Memory limit exceeded",
+    RE: "Runtime error",
+    OLE: "Output limit exceeded",
+    CE: "Compilation error",
+    SE: "System error",
+    SK: "Skipped",
+}
+
+# judge.grading speaks Kattis' names; these map them back to ours.
+FROM_GRADING = {"RTE": RE, "JE": SE}
+
+
+@dataclass
+class TestResult:
+    """The outcome of one test."""
+
+    name: str
+    group: str = ""
+    verdict: str = SK
+    time: float = 0.0  # CPU seconds, user + system
+    wall_time: float = 0.0  # seconds
+    memory: int = 0  # peak resident memory, KiB
+    score: float = 0.0  # checker's fraction 0..1 (1 for AC, 0 otherwise unless a checker says)
+    message: str = ""  # checker message, signal/exit code, ... (not in to_dict's required keys)
+    exit_code: int | None = None
+    signal: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "verdict": self.verdict,
+            "time": round(self.time, 4),
+            "wall_time": round(self.wall_time, 4),
+            "memory": self.memory,
+            "score": self.score,
+            "message": self.message,
+        }
+
+
+@dataclass
+class JudgeResult:
+    """The outcome of one submission."""
+
+    verdict: str
+    score: float = 0.0
+    max_score: float = 0.0
+    compile_output: str = ""
+    tests: list[TestResult] = field(default_factory=list)
+    message: str = ""  # for SE: what went wrong (for the jury, not the contestant)
+
+    @property
+    def time(self) -> float:
+        """Largest CPU time over the tests that ran, seconds."""
+        return max((t.time for t in self.tests), default=0.0)
+
+    @property
+    def memory(self) -> int:
+        """Largest peak memory over the tests that ran, KiB."""
+        return max((t.memory for t in self.tests), default=0)
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "score": round(self.score, 6),
+            "max_score": self.max_score,
+            "time": round(self.time, 4),
+            "memory": self.memory,
+            "compile_output": self.compile_output,
+            "tests": [t.to_dict() for t in self.tests],
+            "message": self.message,
+        }

@@ -1,0 +1,372 @@
+"""The host half of the sandbox: one Docker container per submission, driven through two FIFOs.
+
+A :class:`Sandbox` creates a private host directory ``io`` (mode 0700, bind-mounted at ``/io``)
+holding two FIFOs, ``req`` and ``resp``, and starts a container of the judge image whose command is
+our runner (``sandbox/runner.c``, PID 1 of the container). Every :meth:`Sandbox.execute` writes one
+request line into ``req`` and reads one JSON line from ``resp``: the marginal cost of a test is the
+runner's fork + exec + wait4 plus a few file operations, not a ``docker exec``.
+
+What enters the container: the source (``/io/source``) and, for each test, only that test's input
+(``/io/input``, replaced before the next test). Answers and checkers never do. The program's stdout
+goes to ``/io/output`` (stderr to ``/io/stderr``), ``TASK.OUT`` is copied to ``/io/outfile``.
+
+Container settings (see docs/sandbox.md for the threat model):
+
+* ``network_mode="none"``; ``mem_limit == memswap_limit``; ``pids_limit``; read-only root fs;
+* tmpfs ``/box`` (the program's working dir, owned by the contestant uid 1500), ``/prog`` (compiled
+  program, owned by the compiler uid 1501, read-only for the contestant), ``/tmp``, ``/dev/shm``;
+* ``cap_drop=ALL`` + ``SETUID``, ``SETGID``, ``KILL`` for the runner (plus ``DAC_OVERRIDE`` only when
+  the host process is not root, to reach the io dir); ``no-new-privileges``; Docker's default
+  seccomp profile; ``cpuset_cpus`` pinned (``JUDGE_CPUS``, or CPU ``JUDGE_WORKER_INDEX mod n``, else
+  the last CPU).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import stat
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONTESTANT_UID = 1500
+COMPILER_UID = 1501
+LABEL = "tinhoctre-judge"
+READY_TIMEOUT = 30.0  # seconds for the container to start and the runner to say hello
+PROTOCOL_MARGIN = 10.0  # seconds added to a request's wall limit before we give up on the runner
+
+
+def image() -> str:
+    """The judge image: ``$JUDGE_IMAGE`` or ``tinhoctre-judge:latest``."""
+    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
+
+
+IMAGE = image()
+
+
+class SandboxError(Exception):
+    """The sandbox failed (engine down, runner died, protocol error): a judge fault (SE)."""
+
+
+def worker_cpus() -> str:
+    """The cpuset of this worker: ``$JUDGE_CPUS``, else CPU ``$JUDGE_WORKER_INDEX mod ncpu``,
+    else the last CPU of the machine."""
+    if os.environ.get("JUDGE_CPUS"):
+        return os.environ["JUDGE_CPUS"]
+    ncpu = os.cpu_count() or 1
+    if os.environ.get("JUDGE_WORKER_INDEX", "").isdigit():
+        return str(int(os.environ["JUDGE_WORKER_INDEX"]) % ncpu)
+    return str(ncpu - 1)
+
+
+def io_root() -> str:
+    """Where per-submission io dirs are made: ``$JUDGE_IO_ROOT``, else /dev/shm (RAM), else TMPDIR."""
+    root = os.environ.get("JUDGE_IO_ROOT")
+    if root:
+        return root
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return tempfile.gettempdir()
+
+
+_client = None
+_client_lock = threading.Lock()
+
+
+def docker_client():
+    """A shared Docker SDK client (API version negotiated with the engine)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            import docker
+
+            try:
+                _client = docker.from_env(version="auto", timeout=60)
+            except Exception as exc:  # docker.errors.DockerException and friends
+                raise SandboxError(f"cannot reach the Docker engine: {exc}") from exc
+        return _client
+
+
+@dataclass
+class RunLimits:
+    cpu: float  # seconds of CPU (user + system)
+    wall: float  # seconds of wall-clock time
+    stack_mib: int = 0  # RLIMIT_STACK, 0 = unchanged
+    address_space_mib: int = 0  # RLIMIT_AS, 0 = none
+    file_size: int = 64 << 20  # RLIMIT_FSIZE, bytes: caps stdout, stderr and every file written
+    nofile: int = 64
+
+
+@dataclass
+class RunOutcome:
+    """What the runner measured for one program run."""
+
+    exited: bool
+    exit_code: int
+    signal: int
+    cpu: float  # seconds, user + system (ru_utime + ru_stime)
+    user: float
+    sys: float
+    wall: float
+    memory_kib: int  # ru_maxrss
+    limit: str  # "" | "cpu" | "wall": the runner killed it for that
+    oom: bool  # the container's memory cgroup killed something during the run
+    exec_error: str
+    collected: bool = False  # the program wrote the `collect` file
+    collected_bytes: int = 0
+    pipe_bytes: int = 0  # total bytes the program wrote into the message pipe
+    raw: dict = field(default_factory=dict)
+
+
+class Sandbox:
+    """One container for one submission. Use as a context manager::
+
+        with Sandbox(memory_mib=1024) as box:
+            box.put_file("source", code)
+            out = box.execute([...], uid=COMPILER_UID, cwd="/prog", limits=..., stdin="source", ...)
+    """
+
+    def __init__(self, *, memory_mib: int = 1024, pids: int = 128, cpus: str | None = None,
+                 image_name: str | None = None, box_mib: int = 256, prog_mib: int = 256,
+                 tmp_mib: int = 128):
+        self.memory_mib = memory_mib
+        self.pids = pids
+        self.cpus = cpus or worker_cpus()
+        self.image = image_name or image()
+        self.box_mib, self.prog_mib, self.tmp_mib = box_mib, prog_mib, tmp_mib
+        self.io: Path | None = None
+        self.container = None
+        self._req = self._resp = -1
+        self._buf = b""
+        self.ready_info: dict = {}
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        client = docker_client()
+        self.io = Path(tempfile.mkdtemp(prefix="judge-", dir=io_root()))
+        os.chmod(self.io, 0o700)
+        os.mkfifo(self.io / "req", 0o600)
+        os.mkfifo(self.io / "resp", 0o600)
+        # O_RDWR opens of a FIFO never block; the runner's opens then succeed at once.
+        self._req = os.open(self.io / "req", os.O_RDWR | os.O_CLOEXEC)
+        resp_rw = os.open(self.io / "resp", os.O_RDWR | os.O_CLOEXEC | os.O_NONBLOCK)
+        self._resp = resp_rw
+        caps = ["SETUID", "SETGID", "KILL"]
+        if os.geteuid() != 0:
+            caps.append("DAC_OVERRIDE")  # the io dir belongs to another uid than the container's root
+        tmpfs_common = "rw,nosuid,nodev"
+        try:
+            self.container = client.containers.create(
+                self.image,
+                command=["/io"],
+                detach=True,
+                network_mode="none",
+                mem_limit=f"{self.memory_mib}m",
+                memswap_limit=f"{self.memory_mib}m",
+                pids_limit=self.pids,
+                cpuset_cpus=self.cpus,
+                read_only=True,
+                tmpfs={
+                    "/box": f"{tmpfs_common},size={self.box_mib}m,mode=0755,uid={CONTESTANT_UID},gid={CONTESTANT_UID}",
+                    "/prog": f"{tmpfs_common},exec,size={self.prog_mib}m,mode=0755,uid={COMPILER_UID},gid={COMPILER_UID}",
+                    "/tmp": f"{tmpfs_common},noexec,size={self.tmp_mib}m,mode=1777",
+                },
+                shm_size=16 << 20,
+                ipc_mode="private",
+                cap_drop=["ALL"],
+                cap_add=caps,
+                security_opt=["no-new-privileges"],
+                volumes={str(self.io): {"bind": "/io", "mode": "rw"}},
+                user="0:0",
+                working_dir="/",
+                labels={LABEL: "1"},
+                log_config={"type": "none", "config": {}},
+                hostname="judge",
+                environment={},
+            )
+            self.container.start()
+        except SandboxError:
+            self.close()
+            raise
+        except Exception as exc:
+            self.close()
+            raise SandboxError(f"cannot start the judge container ({self.image}): {exc}") from exc
+        try:
+            self.ready_info = self._read_line(READY_TIMEOUT)
+        except SandboxError:
+            self.close()
+            raise
+        # From now on read through a read-only descriptor, so that the runner's death is an EOF.
+        self._resp = os.open(self.io / "resp", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        os.close(resp_rw)
+
+    def close(self) -> None:
+        for fd in (self._req, self._resp):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._req = self._resp = -1
+        if self.container is not None:
+            try:
+                self.container.remove(force=True)
+            except Exception:
+                pass
+            self.container = None
+        if self.io is not None:
+            shutil.rmtree(self.io, ignore_errors=True)
+            self.io = None
+
+    # -- files in /io -------------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        assert self.io is not None
+        return self.io / name
+
+    def put_file(self, name: str, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode()
+        self.path(name).write_bytes(data)
+
+    def put_copy(self, name: str, source: Path) -> None:
+        """Place a copy of a host file (a test's input) at /io/<name>."""
+        dest = self.path(name)
+        try:
+            dest.unlink()
+        except FileNotFoundError:
+            pass
+        shutil.copyfile(source, dest)
+
+    def read_file(self, name: str, limit: int) -> bytes:
+        """At most ``limit`` bytes of /io/<name>; b"" if it does not exist."""
+        try:
+            with open(self.path(name), "rb") as f:
+                return f.read(limit)
+        except FileNotFoundError:
+            return b""
+
+    def file_size(self, name: str) -> int:
+        try:
+            return os.stat(self.path(name)).st_size
+        except FileNotFoundError:
+            return 0
+
+    def remove_file(self, name: str) -> None:
+        try:
+            os.unlink(self.path(name))
+        except FileNotFoundError:
+            pass
+
+    # -- protocol -----------------------------------------------------------------------------
+    def _read_line(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxError(f"the runner did not answer within {timeout:.0f} s{self._state()}")
+            ready, _, _ = select.select([self._resp], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._resp, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise SandboxError(f"the runner closed its channel{self._state()}")
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        try:
+            return json.loads(line)
+        except ValueError as exc:
+            raise SandboxError(f"unreadable runner reply {line[:200]!r}") from exc
+
+    def _state(self) -> str:
+        if self.container is None:
+            return ""
+        try:
+            self.container.reload()
+            st = self.container.attrs.get("State", {})
+            return f" (container {st.get('Status')}, exit code {st.get('ExitCode')}, oom {st.get('OOMKilled')})"
+        except Exception:
+            return ""
+
+    def execute(self, argv: list[str], *, uid: int, cwd: str, limits: RunLimits,
+                stdin: str | None = None, copy_as: str | None = None, stdout: str | None = None,
+                stderr: str | None = None, pipe_to: str | None = None, pipe_cap: int = 65536,
+                collect: str | None = None, collect_to: str | None = None, wipe: str | None = None,
+                env: dict[str, str] | None = None) -> RunOutcome:
+        """Run ``argv`` in the container as ``uid`` and return what the runner measured.
+
+        ``stdin``/``stdout``/``stderr``/``pipe_to``/``collect_to`` name files of /io; ``stdout="pipe"``
+        merges stdout and stderr into a pipe whose first ``pipe_cap`` bytes land in ``pipe_to``.
+        """
+        if self._req < 0:
+            raise SandboxError("the sandbox is not running")
+        if uid < 1000:
+            raise ValueError("programs never run as a privileged uid")
+
+        def io(name: str | None) -> str | None:
+            if name is None or name in ("pipe", "stdout"):
+                return name
+            return f"/io/{name}"
+
+        fields = {
+            "uid": uid, "cwd": cwd,
+            "cpu_ms": max(1, int(limits.cpu * 1000)), "wall_ms": max(1, int(limits.wall * 1000)),
+            "stack_kib": limits.stack_mib * 1024, "as_kib": limits.address_space_mib * 1024,
+            "fsize": limits.file_size, "nofile": limits.nofile,
+            "stdin": io(stdin), "copy_as": copy_as, "stdout": io(stdout), "stderr": io(stderr),
+            "pipe_to": io(pipe_to), "pipe_cap": pipe_cap, "collect": collect,
+            "collect_to": io(collect_to), "wipe": wipe,
+        }
+        parts = [f"{k}={v}" for k, v in fields.items() if v is not None and v != ""]
+        for k, v in (env or {}).items():
+            parts.append(f"env={k}={v}")
+        parts.append("--")
+        parts.extend(argv)
+        for p in parts:
+            if "\t" in p or "\n" in p:
+                raise ValueError(f"tabs and newlines are not allowed in a request: {p!r}")
+        line = ("\t".join(parts) + "\n").encode()
+        try:
+            os.write(self._req, line)
+        except OSError as exc:
+            raise SandboxError(f"cannot write to the runner: {exc}") from exc
+        reply = self._read_line(limits.wall + PROTOCOL_MARGIN)
+        if not reply.get("ok"):
+            raise SandboxError(f"runner error: {reply.get('error', reply)}")
+        return RunOutcome(
+            exited=reply["exited"], exit_code=reply["code"], signal=reply["signal"],
+            cpu=reply["cpu"], user=reply["user"], sys=reply["sys"], wall=reply["wall"],
+            memory_kib=reply["rss_kib"], limit=reply["limit"], oom=reply["oom"],
+            exec_error=reply["exec_error"], collected=reply["collected"],
+            collected_bytes=reply["collected_bytes"], pipe_bytes=reply["pipe_bytes"], raw=reply,
+        )
+
+
+def leftover_containers() -> list:
+    """Containers of the judge image still present (running or not): should be none when idle."""
+    return docker_client().containers.list(all=True, filters={"label": LABEL})
+
+
+def remove_leftovers() -> int:
+    """Remove every container carrying our label (after a crash of the worker). Returns how many."""
+    n = 0
+    for c in leftover_containers():
+        try:
+            c.remove(force=True)
+            n += 1
+        except Exception:
+            pass
+    return n

@@ -1,0 +1,93 @@
+"""Bringing a problem package (folder or zip, any format of judge.formats) into a division.
+
+The package is copied into PROBLEMS_DIR/<contest id>/<random>/ so that later edits of the source
+folder never change a running contest; the copy is loaded and checked before any row is written.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from judge.formats import archive, load_problem
+from judge.problem import ProblemError
+
+from ..extensions import db
+from ..models import Division, Problem, User, audit
+
+
+def store_package(source: Path | str, contest_id: int) -> Path:
+    """Copy a folder, or safely extract a zip, into the problem store; return the package root."""
+    source = Path(source)
+    dest = Path(current_app.config["PROBLEMS_DIR"]) / str(contest_id) / uuid.uuid4().hex[:12]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if source.is_dir():
+            shutil.copytree(source, dest, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            return dest
+        if source.is_file() and zipfile.is_zipfile(source):
+            archive.extract_zip(source, dest)
+            return archive.package_root(dest)
+        raise ProblemError(f"{source.name}: a package must be a folder or a .zip file")
+    except Exception:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def import_problem(
+    division: Division,
+    source: Path | str,
+    *,
+    ordinal: int | None = None,
+    publish: bool = False,
+    user: User | None = None,
+) -> Problem:
+    """Store and load a package, then add (and commit) a Problem row to the division.
+
+    Raises judge.problem.ProblemError (message names the offending file) and stores nothing when the
+    package is unusable.
+    """
+    if division.content != "programming":
+        raise ProblemError(f"division {division.code} is for creative products, not programming problems")
+    root = store_package(source, division.contest_id)
+    try:
+        loaded = load_problem(root)
+        code = loaded.code.upper()
+        clash = db.session.scalar(select(Problem.id).where(Problem.division_id == division.id, Problem.code == code))
+        if clash:
+            raise ProblemError(f"division {division.code} already has a problem {code}; delete it or rename the package")
+    except Exception:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    if ordinal is None:
+        ordinal = db.session.scalar(select(func.count(Problem.id)).where(Problem.division_id == division.id))
+    problem = Problem(
+        division=division,
+        code=code,
+        title_vi=loaded.names.get("vi") or loaded.title("vi"),
+        title_en=loaded.names.get("en") or "",
+        package_path=str(root),
+        format=loaded.format,
+        time_limit=loaded.time_limit,
+        memory_limit=loaded.memory_limit,
+        max_score=loaded.max_score,
+        ordinal=ordinal,
+        published=publish,
+    )
+    db.session.add(problem)
+    db.session.flush()
+    audit(user, "problem.import", f"problem:{problem.id}", division=division.code, code=code, path=str(root))
+    db.session.commit()
+    return problem
+
+
+def load_package(problem: Problem):
+    """The judge's view (judge.problem.Problem) of a stored problem, with the limits set in the site."""
+    loaded = load_problem(problem.package_path)
+    loaded.time_limit = problem.time_limit
+    loaded.memory_limit = problem.memory_limit
+    return loaded

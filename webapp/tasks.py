@@ -1,0 +1,140 @@
+"""RQ entry points. A job carries only a submission id and opens its own app context when the worker
+has none (webapp.worker pushes one for the whole worker; tests run jobs inside theirs)."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+from rq import get_current_job
+
+from .extensions import db
+from .models import Submission, SubmissionStatus, SubmissionTest, utcnow
+
+LEASE_SECONDS = 20
+MAX_ATTEMPTS = 3  # judge faults tolerated before a submission ends as SE
+
+
+@contextmanager
+def _app_context():
+    if has_app_context():
+        yield
+        return
+    from . import create_app
+
+    with create_app().app_context():
+        yield
+
+
+class Lease:
+    """`judging:<id>` in Redis while this attempt runs, refreshed by a heartbeat thread."""
+
+    def __init__(self, conn, key: str, seconds: int):
+        self.conn, self.key, self.seconds = conn, key, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self):
+        while not self._stop.wait(self.seconds / 4):
+            self.conn.set(self.key, "1", ex=self.seconds)
+
+    def __enter__(self):
+        self.conn.set(self.key, "1", ex=self.seconds)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.conn.delete(self.key)
+
+
+def judge_job(submission_id: int) -> str:
+    """Judge one submission; returns its final verdict (or a note when there was nothing to do)."""
+    with _app_context():
+        return _judge(submission_id)
+
+
+def _judge(submission_id: int) -> str:
+    from judge.judging import judge_submission
+
+    from .services.problem_import import load_package
+    from .services.submissions import lease_key, redis_conn
+
+    sub = db.session.get(Submission, submission_id)
+    if sub is None:
+        return "missing"
+    if sub.status == SubmissionStatus.DONE.value:
+        return "already judged"
+    conn = redis_conn()
+    seconds = current_app.config.get("JUDGE_LEASE_SECONDS", LEASE_SECONDS)
+    # Claim: bump the attempt number; only the holder of the current number may write results.
+    sub.attempts += 1
+    attempt = sub.attempts
+    sub.status = SubmissionStatus.JUDGING.value
+    sub.started_at = utcnow()
+    db.session.execute(SubmissionTest.__table__.delete().where(SubmissionTest.submission_id == sub.id))
+    db.session.commit()
+    job = get_current_job()
+
+    def still_mine() -> bool:
+        db.session.expire_all()
+        current = db.session.get(Submission, submission_id)
+        return current is not None and current.attempts == attempt
+
+    def on_progress(test, index: int, total: int) -> None:
+        if not still_mine():
+            return
+        data = test.to_dict() if hasattr(test, "to_dict") else dict(test)
+        db.session.add(SubmissionTest(
+            submission_id=submission_id, index=index, name=data.get("name", str(index)), group=data.get("group") or "",
+            verdict=data.get("verdict", "SE"), time=data.get("time"), wall_time=data.get("wall_time"),
+            memory=data.get("memory"), score=data.get("score"),
+        ))
+        db.session.commit()
+        conn.set(lease_key(submission_id), "1", ex=seconds)
+        if job is not None:
+            job.meta["progress"] = {"done": index + 1, "total": total}
+            job.save_meta()
+
+    with Lease(conn, lease_key(submission_id), seconds):
+        try:
+            problem = load_package(sub.problem)
+            result = judge_submission(problem, sub.source, sub.language, on_progress=on_progress)
+        except Exception as exc:  # a judge fault: never the contestant's; retried, then SE
+            db.session.rollback()
+            current_app.logger.exception("judging submission %s failed", submission_id)
+            if not still_mine():
+                return "superseded"
+            sub = db.session.get(Submission, submission_id)
+            if attempt >= MAX_ATTEMPTS:
+                sub.status, sub.verdict, sub.finished_at = SubmissionStatus.DONE.value, "SE", utcnow()
+                sub.compile_output = f"judge error after {attempt} attempts: {exc}"[:65536]
+                db.session.commit()
+                return "SE"
+            sub.status = SubmissionStatus.QUEUED.value  # the sweeper queues it again
+            db.session.commit()
+            raise
+        data = result.to_dict()
+        if not still_mine():
+            return "superseded"
+        sub = db.session.get(Submission, submission_id)
+        sub.verdict = data["verdict"]
+        sub.score = data.get("score")
+        sub.max_score = data.get("max_score", sub.max_score)
+        sub.time = data.get("time")
+        sub.memory = data.get("memory")
+        sub.compile_output = (data.get("compile_output") or "")[:65536]
+        sub.result = data
+        # per-test rows: the final list is authoritative (progress rows may be fewer when tests were skipped)
+        db.session.execute(SubmissionTest.__table__.delete().where(SubmissionTest.submission_id == submission_id))
+        for i, t in enumerate(data.get("tests", [])):
+            db.session.add(SubmissionTest(
+                submission_id=submission_id, index=i, name=t.get("name", str(i)), group=t.get("group") or "",
+                verdict=t.get("verdict", "SE"), time=t.get("time"), wall_time=t.get("wall_time"),
+                memory=t.get("memory"), score=t.get("score"),
+            ))
+        sub.status = SubmissionStatus.DONE.value
+        sub.finished_at = utcnow()
+        db.session.commit()
+        return sub.verdict
