@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := webapp
 
-.PHONY: up test services judge-image browser translations db demo compose bench clean-image
+.PHONY: up test services judge-image browser translations db demo compose bench i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -45,3 +45,7 @@ compose:
 
 bench: $(VENV)/.installed judge-image
 	$(PY) bench/judge_bench.py
+
+i18n: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o /tmp/tinhoctre-messages.pot webapp
+	$(VENV)/bin/pybabel update -q -N -i /tmp/tinhoctre-messages.pot -d webapp/translations -D messages

@@ -1,0 +1,273 @@
+"""The orchestrator: compile a submission and run it on every test of a problem, in one container.
+
+Public API (used by the web app's worker)::
+
+    judge_submission(problem, source, language, *, on_progress=None, time_limit=None,
+                     memory_limit=None) -> JudgeResult
+
+``on_progress(test_result, index, total)`` is called after each test that ran, with ``index`` the
+0-based position of the test in ``problem.tests()`` and ``total = len(problem.tests())``.
+
+Per test (effective CPU limit ``T = time_limit × language.time_multiplier``):
+
+* the verdict is decided in this order, the first that applies wins:
+  MLE if the container's memory cgroup killed something (``oom``);
+  TLE if the runner stopped the program at the CPU limit or at the wall limit ``2·T + 1 s``, or if the
+  measured CPU time (user + system) exceeds ``T``;
+  MLE if the peak resident memory exceeds the memory limit (languages with ``rss_limited``), or the
+  program failed and its stderr shows the language's out-of-memory marker (Java's OOM error);
+  OLE if the output reached the output limit (``RLIMIT_FSIZE``: the write failed or SIGXFSZ);
+  RE if the program was killed by a signal or exited with a non-zero code;
+  otherwise the checker decides: AC, or WA (with the checker's score fraction);
+* the output checked is ``problem.output_file`` (Themis ``TASK.OUT``) if the program wrote it, else
+  its stdout; the input is on stdin and, when ``problem.input_file`` is set, also in that file.
+
+The submission's verdict and score come from :func:`judge.grading.run_tree` (groups, subtasks, the
+``break`` policy); without that module, flat scoring: every test equal,
+``score = max_score × accepted / total``, verdict = first non-AC verdict in test order, else AC.
+
+A judge fault (:class:`~judge.sandbox.SandboxError`, :class:`~judge.checkers.CheckerError`) is
+retried once in a fresh container, then reported as SE; it is never blamed on the contestant.
+"""
+from __future__ import annotations
+
+import os
+import signal as signal_module
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from judge import result as R
+from judge.checkers import CheckContext, CheckerError, get_checker
+from judge.languages import PROG_DIR, Language, get_language
+from judge.problem import Problem, TestCase
+from judge.result import JudgeResult, TestResult
+from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, Sandbox, SandboxError
+
+try:  # group aggregation, owned by the packages side
+    from judge import grading as _grading
+except ImportError:  # pragma: no cover - flat scoring fallback
+    _grading = None
+
+COMPILE_MESSAGE_CAP = 64 * 1024  # bytes of compiler output kept
+STDERR_HEAD = 4096  # bytes of a program's stderr read back (for out-of-memory markers)
+
+ProgressCallback = Callable[[TestResult, int, int], None]
+
+
+@dataclass
+class CompileLimits:
+    """Limits of the compilation step (it runs in the submission's own container)."""
+
+    cpu: float = 30.0  # seconds
+    wall: float = 30.0  # seconds
+    memory_mib: int = 1024  # the container's memory while compiling (cgroup)
+    file_size: int = 128 << 20  # largest file the compiler may write, bytes
+    message_cap: int = COMPILE_MESSAGE_CAP
+
+
+DEFAULT_COMPILE_LIMITS = CompileLimits()
+
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+COMPILE_ENV = {**BASE_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}
+RUN_ENV = {**BASE_ENV, "HOME": "/box", "TMPDIR": "/tmp", "ONLINE_JUDGE": "1"}
+
+
+def wall_limit(cpu_limit: float) -> float:
+    """Wall-clock limit of a test: ``2 × cpu_limit + 1`` seconds (catches sleeping programs)."""
+    return 2 * cpu_limit + 1
+
+
+def container_memory_mib(memory_limit: int, output_limit: int, input_mib: int,
+                         compile_mib: int) -> int:
+    """The container's memory cgroup (= memory + swap):
+    ``max(compile_mib, memory_limit + output_limit + input_mib + 64)`` MiB — room for the program,
+    its files in the /box tmpfs (which are charged to the cgroup) and the runner."""
+    return max(compile_mib, memory_limit + output_limit + input_mib + 64)
+
+
+def signal_name(sig: int) -> str:
+    try:
+        return signal_module.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+class _Judging:
+    """One attempt at judging one submission, in one container."""
+
+    def __init__(self, problem: Problem, source: str, lang: Language, time_limit: float,
+                 memory_limit: int, on_progress: ProgressCallback | None,
+                 compile_limits: CompileLimits):
+        self.problem = problem
+        self.source = source
+        self.lang = lang
+        self.cpu_limit = time_limit * lang.time_multiplier
+        self.memory_limit = memory_limit
+        self.output_limit = problem.output_limit << 20
+        self.on_progress = on_progress
+        self.compile_limits = compile_limits
+        self.tests = problem.tests()
+        self.index = {t.name: i for i, t in enumerate(self.tests)}
+        self.results: dict[str, TestResult] = {}
+        self.context = CheckContext(problem=problem)
+        self.src_name = lang.source_name(source)
+        self.box: Sandbox | None = None
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(self) -> tuple[bool, str]:
+        """Compile in /prog as the compiler uid. Returns (ok, compiler message)."""
+        box = self.box
+        assert box is not None
+        box.put_file("source", self.source.encode("utf-8"))
+        cl = self.compile_limits
+        argv = self.lang.compile(self.src_name) if self.lang.compile else ["/bin/true"]
+        out = box.execute(
+            argv, uid=COMPILER_UID, cwd=PROG_DIR,
+            limits=RunLimits(cpu=cl.cpu, wall=cl.wall, stack_mib=256, file_size=cl.file_size,
+                             nofile=256),
+            stdin="source", copy_as=self.src_name, stdout="pipe", pipe_to="message",
+            pipe_cap=cl.message_cap, env=COMPILE_ENV,
+        )
+        box.remove_file("source")
+        if out.exec_error:
+            raise SandboxError(f"cannot start the compiler: {out.exec_error}")
+        message = box.read_file("message", cl.message_cap).decode("utf-8", "replace")
+        if out.pipe_bytes > cl.message_cap:
+            message += f"\n[compiler output truncated at {cl.message_cap // 1024} KiB]"
+        if out.limit or out.cpu > cl.cpu:
+            return False, message + f"\nCompilation time limit exceeded ({cl.cpu:g} s)"
+        if out.oom:
+            return False, message + "\nThe compiler ran out of memory"
+        if out.signal:
+            return False, message + f"\nThe compiler was killed by {signal_name(out.signal)}"
+        if out.exit_code != 0:
+            return False, message
+        return True, message
+
+    # -- one test -----------------------------------------------------------------------------
+    def run_test(self, test: TestCase) -> TestResult:
+        box = self.box
+        assert box is not None
+        box.put_copy("input", test.input_path)
+        problem = self.problem
+        lim = RunLimits(
+            cpu=self.cpu_limit, wall=wall_limit(self.cpu_limit),
+            stack_mib=self.memory_limit if self.lang.stack_limited else 0,
+            file_size=self.output_limit, nofile=self.lang.nofile,
+        )
+        out = box.execute(
+            self.lang.run(self.src_name, self.memory_limit), uid=CONTESTANT_UID, cwd="/box",
+            limits=lim, stdin="input", copy_as=problem.input_file or None, stdout="output",
+            stderr="stderr", collect=problem.output_file or None,
+            collect_to="outfile" if problem.output_file else None, wipe="/box", env=RUN_ENV,
+        )
+        if out.exec_error:
+            raise SandboxError(f"cannot start the program: {out.exec_error}")
+        res = TestResult(name=test.name, group=test.group, time=out.cpu, wall_time=out.wall,
+                         memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
+                         signal=out.signal or None)
+        res.verdict, res.score, res.message = self.classify(test, out)
+        return res
+
+    def classify(self, test: TestCase, out) -> tuple[str, float, str]:
+        """The verdict of a test from the runner's measurements (order in the module docstring)."""
+        box = self.box
+        failed = out.signal != 0 or out.exit_code != 0
+        if out.oom:
+            return R.MLE, 0.0, "killed by the memory limit"
+        if out.limit == "cpu" or out.cpu > self.cpu_limit:
+            return R.TLE, 0.0, f"CPU time over {self.cpu_limit:g} s"
+        if out.limit == "wall":
+            return R.TLE, 0.0, f"wall time over {wall_limit(self.cpu_limit):g} s"
+        if self.lang.rss_limited and out.memory_kib > self.memory_limit * 1024:
+            return R.MLE, 0.0, f"peak memory {out.memory_kib} KiB"
+        if failed and self.lang.mle_markers:
+            err = box.read_file("stderr", STDERR_HEAD).decode("utf-8", "replace")
+            if any(m in err for m in self.lang.mle_markers):
+                return R.MLE, 0.0, "out of memory"
+        name = "outfile" if out.collected else "output"
+        size = out.collected_bytes if out.collected else box.file_size("output")
+        if out.signal == signal_module.SIGXFSZ or size >= self.output_limit:
+            return R.OLE, 0.0, f"output over {self.problem.output_limit} MiB"
+        if out.signal:
+            return R.RE, 0.0, f"killed by {signal_name(out.signal)}"
+        if out.exit_code != 0:
+            return R.RE, 0.0, f"exit code {out.exit_code}"
+        output = box.read_file(name, self.output_limit)
+        checker = get_checker(self.problem.checker.kind)
+        self.context.test = test
+        verdict = checker(test.input_path, test.answer_path, output, self.problem.checker.flags,
+                          self.context)
+        accepted, score, message = verdict
+        score = min(max(float(score), 0.0), 1.0)
+        return (R.AC, 1.0 if score == 0.0 and accepted else score, message) if accepted else (
+            R.WA, score, message)
+
+    def _run_and_report(self, test: TestCase) -> TestResult:
+        res = self.run_test(test)
+        self.results[test.name] = res
+        if self.on_progress is not None:
+            self.on_progress(res, self.index[test.name], len(self.tests))
+        return res
+
+    # -- whole submission ---------------------------------------------------------------------
+    def judge(self) -> JudgeResult:
+        input_mib = max((os.path.getsize(t.input_path) for t in self.tests), default=0) >> 20
+        mem = container_memory_mib(self.memory_limit, self.problem.output_limit, input_mib,
+                                   self.compile_limits.memory_mib)
+        box_mib = input_mib + self.problem.output_limit + 64
+        with Sandbox(memory_mib=mem, box_mib=box_mib) as box:
+            self.box = box
+            ok, message = self.compile()
+            if not ok:
+                return JudgeResult(R.CE, 0.0, self.problem.max_score, compile_output=message)
+            verdict, score = self.grade()
+        tests = [self.results.get(t.name) or TestResult(name=t.name, group=t.group, verdict=R.SK)
+                 for t in self.tests]
+        return JudgeResult(verdict, score, self.problem.max_score, compile_output=message,
+                           tests=tests)
+
+    def grade(self) -> tuple[str, float]:
+        if _grading is not None and hasattr(_grading, "run_tree"):
+            g = _grading.run_tree(self.problem, self._run_and_report)
+            return R.FROM_GRADING.get(g.verdict, g.verdict), g.points
+        return self.flat_grade()
+
+    def flat_grade(self) -> tuple[str, float]:
+        """Every test equal: ``score = max_score × accepted / total``; first non-AC verdict."""
+        results = [self._run_and_report(t) for t in self.tests]
+        accepted = sum(r.verdict == R.AC for r in results)
+        verdict = next((r.verdict for r in results if r.verdict != R.AC), R.AC)
+        total = len(results)
+        return verdict, (self.problem.max_score * accepted / total if total else 0.0)
+
+
+def judge_submission(problem: Problem, source: str, language: str, *,
+                     on_progress: ProgressCallback | None = None, time_limit: float | None = None,
+                     memory_limit: int | None = None,
+                     compile_limits: CompileLimits | None = None) -> JudgeResult:
+    """Judge ``source`` written in ``language`` (a key of ``judge.languages.LANGUAGES``) on
+    ``problem``. ``time_limit`` (seconds) and ``memory_limit`` (MiB) override the problem's."""
+    lang = get_language(language)
+    last: Exception | None = None
+    for _attempt in range(2):  # a judge fault is retried once, in a fresh container
+        job = _Judging(problem, source, lang,
+                       time_limit if time_limit is not None else problem.time_limit,
+                       memory_limit if memory_limit is not None else problem.memory_limit,
+                       on_progress, compile_limits or DEFAULT_COMPILE_LIMITS)
+        try:
+            return job.judge()
+        except (SandboxError, CheckerError, OSError) as exc:
+            last = exc
+    return JudgeResult(R.SE, 0.0, problem.max_score, message=f"{type(last).__name__}: {last}")
+
+
+def judge_file(problem: Problem, source_path: str | Path, language: str | None = None,
+               **kwargs) -> JudgeResult:
+    """Convenience: read a source file and pick the language from its extension if not given."""
+    from judge.languages import language_for_file
+
+    source = Path(source_path).read_text(encoding="utf-8", errors="replace")
+    lang = language or language_for_file(source_path).key
+    return judge_submission(problem, source, lang, **kwargs)
