@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 translations: $(VENV)/.installed
-	@$(VENV)/bin/pybabel compile -q -d webapp/translations -D messages
+	@$(VENV)/bin/pybabel compile -d webapp/translations -D messages
 
 services:
 	@scripts/ensure_redis.sh
@@ -47,5 +47,5 @@ bench: $(VENV)/.installed judge-image
 	$(PY) bench/judge_bench.py
 
 i18n: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o /tmp/tinhoctre-messages.pot webapp
-	$(VENV)/bin/pybabel update -q -N -i /tmp/tinhoctre-messages.pot -d webapp/translations -D messages
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/tinhoctre-messages.pot webapp
+	$(VENV)/bin/pybabel update -N -i /tmp/tinhoctre-messages.pot -d webapp/translations -D messages

@@ -117,3 +117,8 @@ def get_checker(kind: str) -> Checker:
         return CHECKERS[kind]
     except KeyError:
         raise CheckerError(f"unknown checker kind {kind!r} (known: {', '.join(CHECKERS)})") from None
+
+
+# The Kattis default validator's flags and the program checkers (kattis, themis, testlib) are
+# defined in judge.program_checkers (packages side); importing it registers them here.
+from judge import program_checkers as _program_checkers  # noqa: E402,F401

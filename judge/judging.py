@@ -39,6 +39,7 @@ from typing import Callable
 
 from judge import result as R
 from judge.checkers import CheckContext, CheckerError, get_checker
+from judge.program_checkers import close_checkers
 from judge.languages import PROG_DIR, Language, get_language
 from judge.problem import Problem, TestCase
 from judge.result import JudgeResult, TestResult
@@ -168,6 +169,8 @@ class _Judging:
                          memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
                          signal=out.signal or None)
         res.verdict, res.score, res.message = self.classify(test, out)
+        # a Kattis output validator's score.txt, kept for judge.grading (validator_score)
+        res.validator_score = self.context.cache.get("validator_scores", {}).get(test.name)
         return res
 
     def classify(self, test: TestCase, out) -> tuple[str, float, str]:
@@ -217,12 +220,15 @@ class _Judging:
         mem = container_memory_mib(self.memory_limit, self.problem.output_limit, input_mib,
                                    self.compile_limits.memory_mib)
         box_mib = input_mib + self.problem.output_limit + 64
-        with Sandbox(memory_mib=mem, box_mib=box_mib) as box:
-            self.box = box
-            ok, message = self.compile()
-            if not ok:
-                return JudgeResult(R.CE, 0.0, self.problem.max_score, compile_output=message)
-            verdict, score = self.grade()
+        try:
+            with Sandbox(memory_mib=mem, box_mib=box_mib) as box:
+                self.box = box
+                ok, message = self.compile()
+                if not ok:
+                    return JudgeResult(R.CE, 0.0, self.problem.max_score, compile_output=message)
+                verdict, score = self.grade()
+        finally:
+            close_checkers(self.context)  # checker containers started for this submission
         tests = [self.results.get(t.name) or TestResult(name=t.name, group=t.group, verdict=R.SK)
                  for t in self.tests]
         return JudgeResult(verdict, score, self.problem.max_score, compile_output=message,

@@ -27,6 +27,9 @@ def test_settings(tmp_path) -> dict:
     return settings
 
 
+test_settings.__test__ = False  # a helper, not a test (modules import it)
+
+
 @pytest.fixture
 def app(tmp_path):
     app = create_app(test_settings(tmp_path))

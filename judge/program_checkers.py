@@ -1,0 +1,321 @@
+"""Checkers beyond plain token comparison; importing this module registers them in
+:data:`judge.checkers.CHECKERS`.
+
+``default`` (replaced): the Kattis default output validator with its flags
+(:mod:`judge.validators`) whenever the problem is a Kattis package or has flags — the flags are the
+problem's ``checker.flags`` plus the test's ``output_validator_flags``; otherwise the original
+case-sensitive token comparison.
+
+Program checkers — all compiled once per submission and run **inside a sandbox container of their
+own** (never on the host, never in the contestant's container):
+
+``kattis``  ``validator input answer feedback_dir/ [args] < output``; exit 42 accepts, 43 rejects,
+            anything else is a judge error; ``score.txt`` (a number) and ``judgemessage.txt`` are
+            read back from the feedback dir.
+``themis``  the checker reads two lines on stdin — the test's folder (holding ``TASK.INP`` and
+            the judge's ``TASK.OUT``) and the folder with the contestant's ``TASK.OUT`` — and prints
+            its message and, on the last line, the score ratio 0..1.
+``testlib`` ``checker input output answer`` built against the package's own ``testlib.h``; exit
+            0 accepts, 1/2 reject, 7 gives partial points (``points X`` in its output, X in 0..1),
+            anything else is a judge error.
+
+Inside the checker container, the package files are under ``/io/src`` and each test's files under
+``/io/t``; the io folder of that container is made traversable (0711) so that the checker's
+unprivileged uid can open them, while the runner's FIFOs stay 0600.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from judge import validators
+from judge.checkers import CheckContext, CheckerError, CheckResult, register, token_checker
+from judge.problem import Checker as CheckerSpec
+from judge.problem import Problem, ProblemError
+from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, Sandbox, SandboxError
+
+CHECK_CPU = 10.0  # seconds of CPU per check
+CHECK_WALL = 20.0
+COMPILE_CPU = 60.0
+MESSAGE_CAP = 16 * 1024
+SOURCE_EXTS = {".c": "c", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".py": "python3"}
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp"}
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+# -- default checker with Kattis flags ---------------------------------------------------------
+def kattis_default_checker(input_path: Path, answer_path: Path, output: bytes, flags: dict,
+                           context: CheckContext) -> CheckResult:
+    problem = context.problem
+    test = context.test
+    extra = list(getattr(test, "validator_args", []) or [])
+    kattis = problem is not None and problem.format == "kattis"
+    if not kattis and not flags and not extra:
+        return token_checker(input_path, answer_path, output, flags, context)
+    merged = dict(flags or {})
+    if extra and (problem is None or extra != getattr(problem.checker, "args", None)):
+        try:
+            merged.update(validators.parse_flags(extra, f"output_validator_flags of {test.group or 'data'}"))
+        except ProblemError as exc:
+            raise CheckerError(str(exc)) from exc
+    try:
+        answer = Path(answer_path).read_bytes()
+    except OSError as exc:
+        raise CheckerError(f"cannot read the answer file {answer_path}: {exc.strerror}") from exc
+    ok, message = validators.compare(output, answer, merged)
+    return CheckResult(ok, 1.0 if ok else 0.0, message or "ok")
+
+
+# -- program checkers ---------------------------------------------------------------------------
+def _support_files(spec: CheckerSpec) -> list[Path]:
+    """The checker source plus the headers / helper modules next to it (never the test data)."""
+    src = Path(spec.source)
+    out = [src]
+    folder = Path(spec.include_dir or src.parent)
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f != src and f.suffix.lower() in ({".h", ".hpp", ".hh"} | ({".py"} if src.suffix == ".py" else set())):
+            out.append(f)
+    return out
+
+
+class ProgramChecker:
+    """A compiled checker living in its own sandbox container for one submission's judging."""
+
+    def __init__(self, problem: Problem, memory_mib: int = 1024):
+        spec = problem.checker
+        if spec.source is None:
+            raise ProblemError(f"{problem.code}: checker kind {spec.kind!r} needs a source file")
+        self.problem = problem
+        self.spec = spec
+        self.kind = spec.kind
+        self.source = Path(spec.source)
+        self.lang = SOURCE_EXTS.get(self.source.suffix.lower())
+        if self.lang is None:
+            raise ProblemError(f"{self._shown()}: unsupported checker language (use C, C++ or Python 3)")
+        self.box = Sandbox(memory_mib=memory_mib, box_mib=64)
+        self.argv0: list[str] = []
+
+    def _shown(self) -> str:
+        try:
+            return str(self.source.relative_to(self.problem.path))
+        except ValueError:
+            return str(self.source)
+
+    # life cycle
+    def start(self) -> None:
+        self.box.start()
+        io = self.box.io
+        assert io is not None
+        os.chmod(io, 0o711)
+        src_dir = io / "src"
+        src_dir.mkdir(mode=0o755)
+        for f in _support_files(self.spec):
+            shutil.copyfile(f, src_dir / f.name)
+            os.chmod(src_dir / f.name, 0o644)
+        (io / "t").mkdir(mode=0o755)
+        self._compile()
+
+    def close(self) -> None:
+        self.box.close()
+
+    def _compile(self) -> None:
+        name = self.source.name
+        if self.lang == "python3":
+            argv = ["/usr/bin/python3", "-c",
+                    "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')", f"/io/src/{name}"]
+            self.argv0 = ["/usr/bin/python3", "-B", f"/io/src/{name}"]
+        else:
+            compiler = "/usr/bin/gcc" if self.lang == "c" else "/usr/bin/g++"
+            std = "-std=c17" if self.lang == "c" else "-std=c++17"
+            argv = [compiler, std, "-O2", "-pipe", "-I/io/src", "-o", "/prog/checker", f"/io/src/{name}"]
+            if self.lang == "c":
+                argv.append("-lm")
+            self.argv0 = ["/prog/checker"]
+        out = self.box.execute(
+            argv, uid=COMPILER_UID, cwd="/prog",
+            limits=RunLimits(cpu=COMPILE_CPU, wall=COMPILE_CPU, stack_mib=256, nofile=256),
+            stdout="pipe", pipe_to="compile_message", pipe_cap=MESSAGE_CAP, env=ENV,
+        )
+        if out.exec_error:
+            raise SandboxError(f"cannot start the checker compiler: {out.exec_error}")
+        if out.limit or out.signal or out.exit_code != 0:
+            msg = self.box.read_file("compile_message", MESSAGE_CAP).decode("utf-8", "replace").strip()
+            raise ProblemError(f"{self._shown()}: the {self.kind} checker does not compile:\n{msg[-3000:]}")
+
+    # one check
+    def _fresh_test_dir(self) -> Path:
+        t = self.box.path("t")
+        for p in t.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        return t
+
+    def _put(self, dest: Path, data: bytes | Path) -> None:
+        if isinstance(data, Path):
+            shutil.copyfile(data, dest)
+        else:
+            dest.write_bytes(data)
+        os.chmod(dest, 0o644)
+
+    def _run(self, argv: list[str], stdin: str | None) -> tuple[int, int, str]:
+        out = self.box.execute(
+            self.argv0 + argv, uid=CONTESTANT_UID, cwd="/box",
+            limits=RunLimits(cpu=CHECK_CPU, wall=CHECK_WALL, stack_mib=256, nofile=64),
+            stdin=stdin, stdout="check_out", stderr="check_err", wipe="/box", env=ENV,
+        )
+        if out.exec_error:
+            raise CheckerError(f"cannot start the checker: {out.exec_error}")
+        if out.limit or out.oom:
+            raise CheckerError(f"the checker {self._shown()} ran out of {'time' if out.limit else 'memory'}")
+        text = (self.box.read_file("check_out", MESSAGE_CAP) + b"\n" + self.box.read_file("check_err", MESSAGE_CAP))
+        return out.exit_code if out.exited else -1, out.signal, text.decode("utf-8", "replace")
+
+    def check(self, test, output: bytes) -> tuple[CheckResult, float | None]:
+        t = self._fresh_test_dir()
+        if self.kind == "kattis":
+            self._put(t / "input", test.input_path)
+            self._put(t / "answer", test.answer_path)
+            self._put(t / "output", output)
+            fb = t / "feedback"
+            fb.mkdir()
+            os.chmod(fb, 0o777)
+            args = list(getattr(test, "validator_args", None) or self.spec.args)
+            code, sig, text = self._run(["/io/t/input", "/io/t/answer", "/io/t/feedback/", *args], "t/output")
+            return kattis_outcome(code, sig, text, fb)
+        if self.kind == "themis":
+            tdir, udir = t / "test", t / "user"
+            tdir.mkdir(mode=0o755)
+            udir.mkdir(mode=0o755)
+            inp = self.problem.input_file or test.input_path.name
+            outname = self.problem.output_file or test.answer_path.name
+            self._put(tdir / inp, test.input_path)
+            self._put(tdir / test.answer_path.name, test.answer_path)
+            self._put(udir / outname, output)
+            self._put(t / "paths", b"/io/t/test\n/io/t/user\n")
+            code, sig, text = self._run([], "t/paths")
+            return themis_outcome(code, sig, text), None
+        if self.kind == "testlib":
+            self._put(t / "input", test.input_path)
+            self._put(t / "answer", test.answer_path)
+            self._put(t / "output", output)
+            code, sig, text = self._run(["/io/t/input", "/io/t/output", "/io/t/answer"], None)
+            return testlib_outcome(code, sig, text), None
+        raise CheckerError(f"unknown program checker kind {self.kind!r}")
+
+
+def kattis_outcome(code: int, sig: int, text: str, feedback: Path) -> tuple[CheckResult, float | None]:
+    def read(name: str) -> str:
+        f = feedback / name
+        try:
+            return f.read_text(errors="replace")[:MESSAGE_CAP] if f.is_file() else ""
+        except OSError:
+            return ""
+
+    message = (read("judgemessage.txt") or read("teammessage.txt")).strip()
+    score = None
+    score_text = read("score.txt").strip()
+    if score_text:
+        try:
+            score = float(score_text.split()[0])
+        except ValueError:
+            raise CheckerError(f"the output validator wrote a score.txt that is not a number: {score_text[:50]!r}")
+    if code == 42:
+        return CheckResult(True, 1.0, message or "accepted"), score
+    if code == 43:
+        return CheckResult(False, 0.0, message or "wrong answer"), None
+    raise CheckerError(
+        f"the output validator failed ({'signal ' + str(sig) if sig else 'exit code ' + str(code)}): "
+        f"{(message or text).strip()[:500]}"
+    )
+
+
+def themis_outcome(code: int, sig: int, text: str) -> CheckResult:
+    if sig or code != 0:
+        raise CheckerError(f"the Themis checker failed ({'signal ' + str(sig) if sig else 'exit code ' + str(code)}): {text.strip()[:500]}")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if _FLOAT.fullmatch(lines[i]):
+            ratio = min(max(float(lines[i]), 0.0), 1.0)
+            message = " ".join(lines[:i])[:500]
+            return CheckResult(ratio >= 1.0 - 1e-9, ratio, message or ("ok" if ratio >= 1 else "wrong"))
+    raise CheckerError(f"the Themis checker printed no score (last line must be a number 0..1): {text.strip()[:200]!r}")
+
+
+def testlib_outcome(code: int, sig: int, text: str) -> CheckResult:
+    msg = text.strip()[:500]
+    if sig:
+        raise CheckerError(f"the testlib checker was killed by signal {sig}: {msg}")
+    if code == 0:
+        return CheckResult(True, 1.0, msg or "ok")
+    if code in (1, 2):
+        return CheckResult(False, 0.0, msg or "wrong answer")
+    if code == 7:
+        m = re.search(r"points\s+(" + _FLOAT.pattern + ")", text)
+        if not m:
+            raise CheckerError(f"the testlib checker gave partial points without a value: {msg}")
+        ratio = min(max(float(m.group(1)), 0.0), 1.0)
+        return CheckResult(ratio >= 1.0, ratio, msg)
+    raise CheckerError(f"the testlib checker failed (exit code {code}): {msg}")
+
+
+def _program_checker(context: CheckContext) -> ProgramChecker:
+    pc = context.cache.get("program_checker")
+    if pc is None:
+        pc = ProgramChecker(context.problem)
+        try:
+            pc.start()
+        except ProblemError as exc:
+            pc.close()
+            raise CheckerError(str(exc)) from exc
+        except BaseException:
+            pc.close()
+            raise
+        context.cache["program_checker"] = pc
+        closers = context.cache.setdefault("closers", [])
+        closers.append(pc.close)
+    return pc
+
+
+def program_check(input_path: Path, answer_path: Path, output: bytes, flags: dict,
+                  context: CheckContext) -> CheckResult:
+    if context.problem is None or context.test is None:
+        raise CheckerError("a program checker needs the problem and the test in its context")
+    result, score = _program_checker(context).check(context.test, output)
+    if score is not None:
+        context.cache.setdefault("validator_scores", {})[context.test.name] = score
+    return result
+
+
+def close_checkers(context: CheckContext) -> None:
+    """Stop the checker containers this submission started (idempotent)."""
+    for close in context.cache.pop("closers", []):
+        try:
+            close()
+        except Exception:
+            pass
+    context.cache.pop("program_checker", None)
+
+
+def compile_checker(problem: Problem) -> None:
+    """Build the problem's program checker once, in a sandbox, and throw it away.
+
+    Raises :class:`ProblemError` naming the checker source when it does not compile; used by
+    ``judge verify`` (and by an import step) so that a broken package is refused up front.
+    """
+    if problem.checker.kind not in ("kattis", "themis", "testlib"):
+        return
+    pc = ProgramChecker(problem)
+    try:
+        pc.start()
+    finally:
+        pc.close()
+
+
+register("default", kattis_default_checker)
+register("kattis", program_check)
+register("themis", program_check)
+register("testlib", program_check)

@@ -1,0 +1,94 @@
+"""Fixtures of the judge tests: the real Docker engine and judge image, hand-built problems, and a
+check after every sandbox test that no container and no contestant process is left behind."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from judge.judging import CompileLimits, judge_submission
+from judge.problem import Grading, Problem, TestCase, TestGroup
+from judge.sandbox import COMPILER_UID, CONTESTANT_UID, leftover_containers
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_COMPILE = CompileLimits(cpu=5.0, wall=5.0)  # keeps the compile-bomb tests short
+
+
+@pytest.fixture(scope="session")
+def judge_image():
+    """Start the engine if needed and build the judge image if missing (a no-op when present)."""
+    for script in ("ensure_docker.sh", "build_image.sh"):
+        proc = subprocess.run(["bash", str(ROOT / "scripts" / script)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
+    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
+
+
+def sandbox_processes() -> list[str]:
+    """Host processes running as the contestant or compiler uid (there is no user namespace, so
+    the container's uids are the host's)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("Uid:"):
+                uids = {int(x) for x in line.split()[1:]}
+                if uids & {CONTESTANT_UID, COMPILER_UID}:
+                    found.append(f"{pid}: {status.splitlines()[0]}")
+    return found
+
+
+@pytest.fixture
+def sandbox_env(judge_image):
+    """Use in every test that starts containers: afterwards nothing may be left behind."""
+    yield judge_image
+    leftovers = leftover_containers()
+    assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
+    assert not sandbox_processes(), f"processes left behind: {sandbox_processes()}"
+
+
+@pytest.fixture
+def make_problem(tmp_path):
+    """make_problem([(input, answer), ...], **Problem fields) -> a flat problem whose tests all run
+    (on_reject=continue), tests named t01, t02, ..."""
+    counter = iter(range(10**6))
+
+    def make(tests, *, input_file=None, output_file=None, **fields) -> Problem:
+        d = tmp_path / f"problem{next(counter)}"
+        d.mkdir()
+        cases = []
+        for i, (inp, ans) in enumerate(tests, 1):
+            ip, ap = d / f"t{i:02d}.in", d / f"t{i:02d}.ans"
+            ip.write_bytes(inp.encode() if isinstance(inp, str) else inp)
+            ap.write_bytes(ans.encode() if isinstance(ans, str) else ans)
+            cases.append(TestCase(name=f"t{i:02d}", input_path=ip, answer_path=ap, dir=d))
+        root = TestGroup(name="", tests=cases, grading=Grading(on_reject="continue"))
+        fields.setdefault("code", "T")
+        return Problem(path=d, format="test", root=root, input_file=input_file,
+                       output_file=output_file, **fields)
+
+    return make
+
+
+@pytest.fixture
+def aplusb(make_problem):
+    """a+b with two tests."""
+    return make_problem([("1 2\n", "3\n"), ("1000000000 1000000000\n", "2000000000\n")])
+
+
+@pytest.fixture
+def judge(sandbox_env):
+    """judge(problem, source, language, **kw) with fast compile limits by default."""
+
+    def run(problem, source, language, **kw):
+        kw.setdefault("compile_limits", FAST_COMPILE)
+        return judge_submission(problem, source, language, **kw)
+
+    return run
