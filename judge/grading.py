@@ -19,8 +19,8 @@ its sub-groups, each in package order).  For every group:
 * ``range`` clamps the group's score.  ``ignore_sample`` (root only): the sample group neither
   changes the verdict nor the score.
 
-The maximum score is computed by grading a hypothetical perfect run with the same rules; for a
-pass-fail problem the score is ``problem.max_score`` when accepted and 0 otherwise.
+The maximum score is the upper end of the root's (or a group's) ``range`` when given, else computed
+by grading a hypothetical perfect run with the same rules; for a pass-fail problem the score is ``problem.max_score`` when accepted and 0 otherwise.
 
 Two entry points:
 
@@ -136,8 +136,12 @@ def _test_max(t: TestCase, g: Grading) -> float:
 
 
 def group_max(group: TestGroup, is_root: bool = False) -> float:
-    """Score of a perfect run of ``group``."""
+    """Score of a perfect run of ``group``: the upper end of its ``range`` when it declares one
+    (validators that write ``score.txt`` can give more than ``accept_score``), else the aggregate
+    of its children's maxima (``group.score`` when set)."""
     g = group.grading
+    if g.range is not None and math.isfinite(g.range[1]):
+        return g.range[1]
     kids = _children(group)
     if is_root and g.ignore_sample:
         kids = [k for k in kids if not (isinstance(k, TestGroup) and k.name.split("/")[-1] == "sample")]

@@ -11,11 +11,12 @@ Public API (used by the web app's worker)::
 Per test (effective CPU limit ``T = time_limit × language.time_multiplier``):
 
 * the verdict is decided in this order, the first that applies wins:
-  MLE if the container's memory cgroup killed something (``oom``);
+  MLE if the container's memory cgroup killed something (``oom``), or the runner killed the program
+  when its resident memory passed the limit, or its peak resident memory (``ru_maxrss``) exceeds
+  the limit (both for languages with ``rss_limited``: not Java, whose heap is capped by ``-Xmx``);
   TLE if the runner stopped the program at the CPU limit or at the wall limit ``2·T + 1 s``, or if the
   measured CPU time (user + system) exceeds ``T``;
-  MLE if the peak resident memory exceeds the memory limit (languages with ``rss_limited``), or the
-  program failed and its stderr shows the language's out-of-memory marker (Java's OOM error);
+  MLE if the program failed and its output shows the language's out-of-memory marker (Java);
   OLE if the output reached the output limit (``RLIMIT_FSIZE``: the write failed or SIGXFSZ);
   RE if the program was killed by a signal or exited with a non-zero code;
   otherwise the checker decides: AC, or WA (with the checker's score fraction);
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import os
 import signal as signal_module
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -148,6 +150,10 @@ class _Judging:
 
     # -- one test -----------------------------------------------------------------------------
     def run_test(self, test: TestCase) -> TestResult:
+        if self.problem.interactive:  # validator and program connected by pipes (judge.interactive)
+            from judge.interactive import run_interactive_test
+
+            return run_interactive_test(self, test)
         box = self.box
         assert box is not None
         box.put_copy("input", test.input_path)
@@ -155,6 +161,7 @@ class _Judging:
         lim = RunLimits(
             cpu=self.cpu_limit, wall=wall_limit(self.cpu_limit),
             stack_mib=self.memory_limit if self.lang.stack_limited else 0,
+            rss_mib=self.memory_limit if self.lang.rss_limited else 0,
             file_size=self.output_limit, nofile=self.lang.nofile,
         )
         out = box.execute(
@@ -177,16 +184,18 @@ class _Judging:
         """The verdict of a test from the runner's measurements (order in the module docstring)."""
         box = self.box
         failed = out.signal != 0 or out.exit_code != 0
-        if out.oom:
-            return R.MLE, 0.0, "killed by the memory limit"
+        if out.oom or out.limit == "memory":
+            return R.MLE, 0.0, "killed at the memory limit"
+        if self.lang.rss_limited and out.memory_kib > self.memory_limit * 1024:
+            return R.MLE, 0.0, f"peak memory {out.memory_kib} KiB"
         if out.limit == "cpu" or out.cpu > self.cpu_limit:
             return R.TLE, 0.0, f"CPU time over {self.cpu_limit:g} s"
         if out.limit == "wall":
             return R.TLE, 0.0, f"wall time over {wall_limit(self.cpu_limit):g} s"
-        if self.lang.rss_limited and out.memory_kib > self.memory_limit * 1024:
-            return R.MLE, 0.0, f"peak memory {out.memory_kib} KiB"
         if failed and self.lang.mle_markers:
-            err = box.read_file("stderr", STDERR_HEAD).decode("utf-8", "replace")
+            # Java prints its "Terminating due to java.lang.OutOfMemoryError" on stdout
+            err = (box.read_file("stderr", STDERR_HEAD) + box.read_file("output", STDERR_HEAD)
+                   ).decode("utf-8", "replace")
             if any(m in err for m in self.lang.mle_markers):
                 return R.MLE, 0.0, "out of memory"
         name = "outfile" if out.collected else "output"
@@ -220,19 +229,30 @@ class _Judging:
         mem = container_memory_mib(self.memory_limit, self.problem.output_limit, input_mib,
                                    self.compile_limits.memory_mib)
         box_mib = input_mib + self.problem.output_limit + 64
+        timings: dict[str, float] = {}  # wall seconds per phase, for benchmarks and the logs
+        t0 = time.perf_counter()
         try:
             with Sandbox(memory_mib=mem, box_mib=box_mib) as box:
                 self.box = box
+                t1 = time.perf_counter()
+                timings["start"] = t1 - t0
                 ok, message = self.compile()
-                if not ok:
-                    return JudgeResult(R.CE, 0.0, self.problem.max_score, compile_output=message)
-                verdict, score = self.grade()
+                t2 = time.perf_counter()
+                timings["compile"] = t2 - t1
+                if ok:
+                    verdict, score = self.grade()
+                t3 = time.perf_counter()
+                timings["tests"] = t3 - t2
+            timings["stop"] = time.perf_counter() - t3
         finally:
             close_checkers(self.context)  # checker containers started for this submission
+        if not ok:
+            return JudgeResult(R.CE, 0.0, self.problem.max_score, compile_output=message,
+                               timings=timings)
         tests = [self.results.get(t.name) or TestResult(name=t.name, group=t.group, verdict=R.SK)
                  for t in self.tests]
         return JudgeResult(verdict, score, self.problem.max_score, compile_output=message,
-                           tests=tests)
+                           tests=tests, timings=timings)
 
     def grade(self) -> tuple[str, float]:
         if _grading is not None and hasattr(_grading, "run_tree"):

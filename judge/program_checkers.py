@@ -133,6 +133,9 @@ class ProgramChecker:
             if self.lang == "c":
                 argv.append("-lm")
             self.argv0 = ["/prog/checker"]
+            key = build_key(argv, [f for f in _support_files(self.spec)])
+            if restore_binary(self.box, key, "checker"):
+                return
         out = self.box.execute(
             argv, uid=COMPILER_UID, cwd="/prog",
             limits=RunLimits(cpu=COMPILE_CPU, wall=COMPILE_CPU, stack_mib=256, nofile=256),
@@ -143,6 +146,8 @@ class ProgramChecker:
         if out.limit or out.signal or out.exit_code != 0:
             msg = self.box.read_file("compile_message", MESSAGE_CAP).decode("utf-8", "replace").strip()
             raise ProblemError(f"{self._shown()}: the {self.kind} checker does not compile:\n{msg[-3000:]}")
+        if self.lang != "python3":
+            save_binary(self.box, key, "checker")
 
     # one check
     def _fresh_test_dir(self) -> Path:
@@ -205,6 +210,49 @@ class ProgramChecker:
             code, sig, text = self._run(["/io/t/input", "/io/t/output", "/io/t/answer"], None)
             return testlib_outcome(code, sig, text), None
         raise CheckerError(f"unknown program checker kind {self.kind!r}")
+
+
+# -- compiled binaries are kept (in memory, per process) so that the next submission's checker
+# container does not compile the same checker again: the binary is copied out of /prog by the
+# runner's `collect` and copied back into a fresh container's /prog with `copy_as` + chmod.
+_BINARIES: dict[str, bytes] = {}
+_BINARIES_MAX = 32
+
+
+def build_key(argv: list[str], files: list[Path]) -> str:
+    import hashlib
+
+    h = hashlib.sha256("\0".join(argv).encode())
+    for f in files:
+        h.update(f.name.encode() + b"\0" + Path(f).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def save_binary(box: Sandbox, key: str, name: str) -> None:
+    out = box.execute(["/bin/true"], uid=COMPILER_UID, cwd="/prog",
+                      limits=RunLimits(cpu=5, wall=10, file_size=256 << 20),
+                      collect=name, collect_to=f"{name}.bin", env=ENV)
+    data = box.read_file(f"{name}.bin", 256 << 20) if out.collected else b""
+    box.remove_file(f"{name}.bin")
+    if data:
+        if len(_BINARIES) >= _BINARIES_MAX:
+            _BINARIES.pop(next(iter(_BINARIES)))
+        _BINARIES[key] = data
+
+
+def restore_binary(box: Sandbox, key: str, name: str) -> bool:
+    data = _BINARIES.get(key)
+    if data is None:
+        return False
+    box.put_file(f"{name}.bin", data)
+    out = box.execute(["/bin/chmod", "755", f"/prog/{name}"], uid=COMPILER_UID, cwd="/prog",
+                      limits=RunLimits(cpu=5, wall=10, file_size=256 << 20),
+                      stdin=f"{name}.bin", copy_as=name, env=ENV)
+    box.remove_file(f"{name}.bin")
+    if out.exec_error or out.exit_code != 0 or out.signal:
+        _BINARIES.pop(key, None)
+        return False
+    return True
 
 
 def kattis_outcome(code: int, sig: int, text: str, feedback: Path) -> tuple[CheckResult, float | None]:

@@ -79,6 +79,8 @@ class JudgeResult:
     compile_output: str = ""
     tests: list[TestResult] = field(default_factory=list)
     message: str = ""  # for SE: what went wrong (for the jury, not the contestant)
+    # wall-clock seconds spent in each phase: start (container up), compile, tests, stop
+    timings: dict = field(default_factory=dict)
 
     @property
     def time(self) -> float:

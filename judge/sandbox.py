@@ -36,6 +36,9 @@ from pathlib import Path
 CONTESTANT_UID = 1500
 COMPILER_UID = 1501
 LABEL = "tinhoctre-judge"
+OWNER_LABEL = "tinhoctre-judge.owner"
+OWNER = f"{os.uname().nodename}:{os.getpid()}"  # which judge process created a container
+CREATED_IDS: set[str] = set()  # ids of the containers this process created (tests audit them)
 READY_TIMEOUT = 30.0  # seconds for the container to start and the runner to say hello
 PROTOCOL_MARGIN = 10.0  # seconds added to a request's wall limit before we give up on the runner
 
@@ -97,6 +100,7 @@ class RunLimits:
     wall: float  # seconds of wall-clock time
     stack_mib: int = 0  # RLIMIT_STACK, 0 = unchanged
     address_space_mib: int = 0  # RLIMIT_AS, 0 = none
+    rss_mib: int = 0  # the runner kills the program when its resident memory exceeds this; 0 = no
     file_size: int = 64 << 20  # RLIMIT_FSIZE, bytes: caps stdout, stderr and every file written
     nofile: int = 64
 
@@ -113,7 +117,7 @@ class RunOutcome:
     sys: float
     wall: float
     memory_kib: int  # ru_maxrss
-    limit: str  # "" | "cpu" | "wall": the runner killed it for that
+    limit: str  # "" | "cpu" | "wall" | "memory": the runner killed it for that
     oom: bool  # the container's memory cgroup killed something during the run
     exec_error: str
     collected: bool = False  # the program wrote the `collect` file
@@ -142,6 +146,7 @@ class Sandbox:
         self.container = None
         self._req = self._resp = -1
         self._buf = b""
+        self._healthy = False  # True while the runner answers; False after any protocol failure
         self.ready_info: dict = {}
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -190,11 +195,13 @@ class Sandbox:
                 volumes={str(self.io): {"bind": "/io", "mode": "rw"}},
                 user="0:0",
                 working_dir="/",
-                labels={LABEL: "1"},
+                labels={LABEL: "1", OWNER_LABEL: OWNER},
+                auto_remove=True,
                 log_config={"type": "none", "config": {}},
                 hostname="judge",
                 environment={},
             )
+            CREATED_IDS.add(self.container.id)
             self.container.start()
         except SandboxError:
             self.close()
@@ -207,11 +214,16 @@ class Sandbox:
         except SandboxError:
             self.close()
             raise
+        self._healthy = True
         # From now on read through a read-only descriptor, so that the runner's death is an EOF.
         self._resp = os.open(self.io / "resp", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         os.close(resp_rw)
 
     def close(self) -> None:
+        """Stop the sandbox. When the runner is healthy, closing its request FIFO is enough: it
+        kills whatever is left, exits, and the engine removes the container by itself
+        (``auto_remove``) without making us wait. Otherwise the container is removed by force.
+        Either way nothing survives the judge process: if it dies, the kernel closes the FIFO."""
         for fd in (self._req, self._resp):
             if fd >= 0:
                 try:
@@ -220,10 +232,11 @@ class Sandbox:
                     pass
         self._req = self._resp = -1
         if self.container is not None:
-            try:
-                self.container.remove(force=True)
-            except Exception:
-                pass
+            if not self._healthy:
+                try:
+                    self.container.remove(force=True)
+                except Exception:
+                    pass
             self.container = None
         if self.io is not None:
             shutil.rmtree(self.io, ignore_errors=True)
@@ -325,6 +338,7 @@ class Sandbox:
             "uid": uid, "cwd": cwd,
             "cpu_ms": max(1, int(limits.cpu * 1000)), "wall_ms": max(1, int(limits.wall * 1000)),
             "stack_kib": limits.stack_mib * 1024, "as_kib": limits.address_space_mib * 1024,
+            "rss_kib": limits.rss_mib * 1024,
             "fsize": limits.file_size, "nofile": limits.nofile,
             "stdin": io(stdin), "copy_as": copy_as, "stdout": io(stdout), "stderr": io(stderr),
             "pipe_to": io(pipe_to), "pipe_cap": pipe_cap, "collect": collect,
@@ -343,7 +357,9 @@ class Sandbox:
             os.write(self._req, line)
         except OSError as exc:
             raise SandboxError(f"cannot write to the runner: {exc}") from exc
+        self._healthy = False  # until the reply arrives
         reply = self._read_line(limits.wall + PROTOCOL_MARGIN)
+        self._healthy = True
         if not reply.get("ok"):
             raise SandboxError(f"runner error: {reply.get('error', reply)}")
         return RunOutcome(
@@ -355,15 +371,33 @@ class Sandbox:
         )
 
 
-def leftover_containers() -> list:
-    """Containers of the judge image still present (running or not): should be none when idle."""
-    return docker_client().containers.list(all=True, filters={"label": LABEL})
+def wait_for_removal(timeout: float = 30.0) -> None:
+    """Block until every container this process created has been removed by the engine.
+
+    :meth:`Sandbox.close` returns as soon as the runner was told to exit; the engine removes the
+    container a little later. Tests call this before checking that nothing was left behind; it
+    uses the engine's own wait (condition "removed"), not polling."""
+    api = docker_client().api
+    for cid in list(CREATED_IDS):
+        try:
+            api.wait(cid, timeout=timeout, condition="removed")
+        except Exception as exc:  # already gone: 404 from the engine
+            if "404" not in str(exc) and "No such container" not in str(exc):
+                raise SandboxError(f"container {cid[:12]} was not removed: {exc}") from exc
+        CREATED_IDS.discard(cid)
 
 
-def remove_leftovers() -> int:
-    """Remove every container carrying our label (after a crash of the worker). Returns how many."""
+def leftover_containers(mine_only: bool = True) -> list:
+    """Judge containers still present (running or not): those this process created, or all of
+    them with ``mine_only=False`` (other judge processes may be running). None when idle."""
+    label = f"{OWNER_LABEL}={OWNER}" if mine_only else LABEL
+    return docker_client().containers.list(all=True, filters={"label": label})
+
+
+def remove_leftovers(mine_only: bool = False) -> int:
+    """Remove judge containers (after a crash of a worker). Returns how many."""
     n = 0
-    for c in leftover_containers():
+    for c in leftover_containers(mine_only):
         try:
             c.remove(force=True)
             n += 1

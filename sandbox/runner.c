@@ -11,7 +11,7 @@
  * fields "key=value", then a field "--", then the argv of the program to run:
  *
  *   uid=1500  cwd=/box  cpu_ms=1000  wall_ms=3000  stack_kib=262144  as_kib=0  fsize=67108864
- *   nofile=64  stdin=/io/input  copy_as=TASK.INP  stdout=/io/output  stderr=/io/stderr
+ *   rss_kib=262144  nofile=64  stdin=/io/input  copy_as=TASK.INP  stdout=/io/output  stderr=/io/stderr
  *   pipe_to=/io/message  pipe_cap=65536  collect=TASK.OUT  collect_to=/io/outfile
  *   wipe=/box  env=NAME=VALUE ...  --  /prog/main
  *
@@ -30,7 +30,9 @@
  *         before exec (which the kernel folds into ru_maxrss) is a few hundred KiB at most.
  *
  * The CPU limit is enforced by polling /proc/<pid>/stat (utime+stime+cutime+cstime) every 20 ms
- * and, as a safety net, RLIMIT_CPU (whole seconds). The wall limit is enforced by the same loop.
+ * and, as a safety net, RLIMIT_CPU (whole seconds). The wall limit is enforced by the same loop,
+ * and so is rss_kib (if given): a program whose resident memory (/proc/<pid>/statm) exceeds it is
+ * killed at once (limit "memory") instead of growing up to the container's memory cgroup.
  * After the program ends, kill(-1, SIGKILL) -- which from PID 1 reaches every other process of
  * the container -- removes strays; all zombies are reaped; then the uid's files are wiped from
  * the `wipe` directory, /tmp, /dev/shm and /dev/mqueue, and its System V IPC objects removed.
@@ -73,7 +75,7 @@ struct request {
     long uid;
     const char *cwd;
     long cpu_ms, wall_ms;
-    long long stack_kib, as_kib, fsize;
+    long long stack_kib, as_kib, fsize, rss_kib;
     long nofile;
     const char *stdin_path, *copy_as, *stdout_path, *stderr_path;
     const char *pipe_to;
@@ -89,7 +91,7 @@ struct outcome {
     int exited, code, sig;
     double cpu, user, sys, wall;
     long rss_kib;
-    const char *limit; /* "", "cpu" or "wall" */
+    const char *limit; /* "", "cpu", "wall" or "memory" */
     int oom;
     int collected;
     long long collected_bytes;
@@ -175,6 +177,25 @@ static double proc_cpu(pid_t pid)
                &v[0], &v[1], &v[2], &v[3]) != 4)
         return -1;
     return (double)(v[0] + v[1] + v[2] + v[3]) / sysconf(_SC_CLK_TCK);
+}
+
+/* Resident memory of a live process in KiB (/proc/<pid>/statm), -1 if it is gone. */
+static long long proc_rss_kib(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    long long size, resident;
+    if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
+        return -1;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 /* Remove every entry of the directory open at dirfd (not the directory itself), acting with the
@@ -312,6 +333,7 @@ static int parse_request(char *line, struct request *r)
         else if (!strcmp(k, "wall_ms")) r->wall_ms = atol(v);
         else if (!strcmp(k, "stack_kib")) r->stack_kib = atoll(v);
         else if (!strcmp(k, "as_kib")) r->as_kib = atoll(v);
+        else if (!strcmp(k, "rss_kib")) r->rss_kib = atoll(v);
         else if (!strcmp(k, "fsize")) r->fsize = atoll(v);
         else if (!strcmp(k, "nofile")) r->nofile = atol(v);
         else if (!strcmp(k, "stdin")) r->stdin_path = v;
@@ -540,6 +562,9 @@ static int run(struct request *r, int sfd, struct outcome *o)
                 double c = proc_cpu(pid);
                 if (c > cpu_limit) {
                     o->limit = "cpu";
+                    kill(-1, SIGKILL);
+                } else if (r->rss_kib > 0 && proc_rss_kib(pid) > r->rss_kib) {
+                    o->limit = "memory";
                     kill(-1, SIGKILL);
                 }
             }

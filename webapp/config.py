@@ -8,6 +8,8 @@
 | PROBLEMS_DIR     | <instance>/problems                       | where uploaded problem packages live     |
 | JUDGE_QUEUE      | judge                                     | RQ queue name                            |
 | JUDGE_TIMEOUT    | 600                                       | seconds before the sweeper re-enqueues   |
+| JUDGE_LEASE_SECONDS | 20                                     | a judging attempt's lease (heartbeat ×4) |
+| SWEEP_QUEUED_SECONDS | 30                                    | grace before a `queued` row is re-queued |
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
@@ -54,6 +56,8 @@ class Config:
             PROBLEMS_DIR=env("PROBLEMS_DIR", str(Path(instance_path) / "problems")),
             JUDGE_QUEUE=env("JUDGE_QUEUE", "judge"),
             JUDGE_TIMEOUT=int(env("JUDGE_TIMEOUT", "600")),
+            JUDGE_LEASE_SECONDS=int(env("JUDGE_LEASE_SECONDS", "20")),
+            SWEEP_QUEUED_SECONDS=int(env("SWEEP_QUEUED_SECONDS", "30")),
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),

@@ -10,7 +10,8 @@ import pytest
 
 from judge.judging import CompileLimits, judge_submission
 from judge.problem import Grading, Problem, TestCase, TestGroup
-from judge.sandbox import COMPILER_UID, CONTESTANT_UID, leftover_containers
+from judge.sandbox import (COMPILER_UID, CONTESTANT_UID, CREATED_IDS, leftover_containers,
+                           wait_for_removal)
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST_COMPILE = CompileLimits(cpu=5.0, wall=5.0)  # keeps the compile-bomb tests short
@@ -27,7 +28,8 @@ def judge_image():
 
 def sandbox_processes() -> list[str]:
     """Host processes running as the contestant or compiler uid (there is no user namespace, so
-    the container's uids are the host's)."""
+    the container's uids are the host's) inside a container this test process created, or outside
+    any container. (Other judge processes may legitimately be running on the machine.)"""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -35,13 +37,16 @@ def sandbox_processes() -> list[str]:
         try:
             with open(f"/proc/{pid}/status") as f:
                 status = f.read()
+            with open(f"/proc/{pid}/cgroup") as f:
+                cgroup = f.read()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("Uid:"):
-                uids = {int(x) for x in line.split()[1:]}
-                if uids & {CONTESTANT_UID, COMPILER_UID}:
-                    found.append(f"{pid}: {status.splitlines()[0]}")
+        uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        if not {int(x) for x in uid_line.split()[1:]} & {CONTESTANT_UID, COMPILER_UID}:
+            continue
+        in_docker = "docker" in cgroup
+        if not in_docker or any(cid in cgroup for cid in CREATED_IDS):
+            found.append(f"{pid}: {status.splitlines()[0]}")
     return found
 
 
@@ -49,6 +54,9 @@ def sandbox_processes() -> list[str]:
 def sandbox_env(judge_image):
     """Use in every test that starts containers: afterwards nothing may be left behind."""
     yield judge_image
+    created = set(CREATED_IDS)
+    wait_for_removal()
+    CREATED_IDS.update(created)  # sandbox_processes() looks for processes in these cgroups
     leftovers = leftover_containers()
     assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
     assert not sandbox_processes(), f"processes left behind: {sandbox_processes()}"
@@ -80,7 +88,7 @@ def make_problem(tmp_path):
 @pytest.fixture
 def aplusb(make_problem):
     """a+b with two tests."""
-    return make_problem([("1 2\n", "3\n"), ("1000000000 1000000000\n", "2000000000\n")])
+    return make_problem([("1 2\n", "3\n"), ("2000000000 2000000000\n", "4000000000\n")])
 
 
 @pytest.fixture

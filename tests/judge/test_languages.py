@@ -20,7 +20,7 @@ SOURCES = {
     "python3": ("a, b = map(int, input().split())\nprint(a + b)\n",
                 "a, b = map(int, input().split())\nprint(a + b + 1)\n"),
     "pascal": ("var a, b: int64;\nbegin\n  readln(a, b);\n  writeln(a + b);\nend.\n",
-               "var a, b: longint;\nbegin\n  readln(a, b);\n  writeln(a + b);\nend.\n"),
+               "var a, b: longint;\nbegin\n  readln(a, b);\n  writeln(a - b);\nend.\n"),
     "java": ("import java.util.*;\npublic class Sum {\n  public static void main(String[] x) {\n"
              "    Scanner s = new Scanner(System.in);\n    long a = s.nextLong(), b = s.nextLong();\n"
              "    System.out.println(a + b);\n  }\n}\n",

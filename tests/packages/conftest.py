@@ -50,3 +50,40 @@ KATTIS_GROUPS = {
     "data/secret/g2/01.in": "100 200\n",
     "data/secret/g2/01.ans": "300\n",
 }
+
+
+@pytest.fixture(scope="session")
+def judge_image():
+    """Start the Docker engine if needed and build the judge image if missing (no-op when present)."""
+    import os
+    import subprocess
+
+    for script in ("ensure_docker.sh", "build_image.sh"):
+        proc = subprocess.run(["bash", str(REPO / "scripts" / script)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
+    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
+
+
+@pytest.fixture
+def docker_env(judge_image):
+    """For tests that start containers: afterwards none of ours may be left behind."""
+    from judge.sandbox import leftover_containers
+
+    yield judge_image
+    left = leftover_containers()
+    assert not left, f"containers left behind: {[c.name for c in left]}"
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """A private copy of a demo problem (verify may write .judge-timelimit into it)."""
+    import shutil
+
+    def copy(name: str, drop_timelimit: bool = True) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(PROBLEMS / name, dest)
+        if drop_timelimit:
+            (dest / ".judge-timelimit").unlink(missing_ok=True)
+        return dest
+
+    return copy

@@ -61,7 +61,9 @@ def import_problem(
         if clash:
             raise ProblemError(f"division {division.code} already has a problem {code}; delete it or rename the package")
     except Exception:
-        shutil.rmtree(root, ignore_errors=True)
+        # the stored copy is PROBLEMS_DIR/<contest>/<random>/ (root may be its single sub-folder)
+        store = Path(current_app.config["PROBLEMS_DIR"]) / str(division.contest_id)
+        shutil.rmtree(root if root.parent == store else root.parent, ignore_errors=True)
         raise
     if ordinal is None:
         ordinal = db.session.scalar(select(func.count(Problem.id)).where(Problem.division_id == division.id))

@@ -1,0 +1,233 @@
+"""Interactive problems: the output validator and the submission talk through two pipes.
+
+Both programs are sandboxed, each in **its own container**: the submission in the submission's
+container (it never sees the input, answer or validator), the validator in the checker container
+of :mod:`judge.program_checkers`.  The pipes are two FIFOs created in the checker container's io
+folder and hard-linked into the submission's io folder (both live on the same host filesystem):
+
+    validator stdout ──to_prog──▶ submission stdin
+    submission stdout ──from_prog──▶ validator stdin
+
+The validator does not open the pipes itself: a small harness of ours (``HARNESS_C``, compiled in
+the checker container next to the validator) opens ``to_prog`` for writing and ``from_prog`` for
+reading — in the order the runner opens the submission's stdin and stdout, so the blocking FIFO
+opens pair up — plus a spare non-blocking reader of ``from_prog``, then runs the validator on
+them.  While the harness lives it keeps a writer on ``to_prog`` and a reader on ``from_prog``, so
+when the validator exits the submission can neither see EOF nor die of SIGPIPE yet: the harness
+then asks, without any race, "does the submission still hold its end of ``from_prog``?" (a
+non-blocking read: EAGAIN = yes, EOF = no), writes the answer and exits, which releases the
+submission.  The two runs go on concurrently (one thread each); a submission that never flushes
+or stops reading is stopped by its own CPU / wall limit.
+
+Verdict, first rule that applies:
+
+1. the validator rejected (exit 43) while the submission was still running → WA (whatever the
+   submission does once its pipes close is not held against it);
+2. the submission was stopped by a limit → TLE (CPU or wall: waiting forever for an unflushed
+   answer ends here) / MLE;
+3. the submission crashed (signal, non-zero exit) → RE;
+4. the validator rejected → WA;
+5. the validator accepted (exit 42) → AC (``score.txt`` is kept for scoring problems);
+6. anything else from the validator → judge error (``CheckerError``).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from judge import result as R
+from judge.checkers import CheckerError
+from judge.program_checkers import CHECK_WALL, ENV as CHECK_ENV, _program_checker, build_key, kattis_outcome, restore_binary, save_binary
+from judge.problem import TestCase
+from judge.result import TestResult
+from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, SandboxError
+
+VALIDATOR_CPU = 30.0
+
+
+HARNESS_C = r"""
+/* Interactive harness: harness REPORT FROM_PROG TO_PROG validator args...  (see judge/interactive.py) */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (argc < 5) return 2;
+    signal(SIGPIPE, SIG_IGN);
+    int w = open(argv[3], O_WRONLY);             /* pairs with the submission's stdin */
+    int r = open(argv[2], O_RDONLY);             /* pairs with the submission's stdout */
+    int probe = open(argv[2], O_RDONLY | O_NONBLOCK);
+    if (w < 0 || r < 0 || probe < 0) { perror("harness: open"); return 2; }
+    pid_t pid = fork();
+    if (pid < 0) { perror("harness: fork"); return 2; }
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(r, 0) < 0 || dup2(w, 1) < 0) _exit(2);
+        close(r); close(w); close(probe);
+        execv(argv[4], argv + 4);
+        perror("harness: exec");
+        _exit(2);
+    }
+    close(r);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    /* Is the submission still holding the write end of FROM_PROG? */
+    char buf[65536];
+    int alive = 0;
+    for (;;) {
+        ssize_t n = read(probe, buf, sizeof buf);
+        if (n > 0) continue;
+        if (n == 0) { alive = 0; break; }
+        if (errno == EINTR) continue;
+        alive = (errno == EAGAIN);
+        break;
+    }
+    FILE *rep = fopen(argv[1], "w");
+    if (rep) {
+        fprintf(rep, "%d %d %d\n", alive, WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        fclose(rep);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+"""
+
+
+def _ensure_harness(checker) -> str:
+    """Compile the harness once per checker container; returns its path in the container."""
+    if getattr(checker, "harness", None):
+        return checker.harness
+    src = checker.box.path("src") / "judge_harness.c"
+    src.write_text(HARNESS_C)
+    os.chmod(src, 0o644)
+    argv = ["/usr/bin/gcc", "-O2", "-o", "/prog/judge_harness", "/io/src/judge_harness.c"]
+    key = build_key(argv, [src])
+    if restore_binary(checker.box, key, "judge_harness"):
+        checker.harness = "/prog/judge_harness"
+        return checker.harness
+    out = checker.box.execute(
+        argv,
+        uid=COMPILER_UID, cwd="/prog", limits=RunLimits(cpu=30, wall=30, stack_mib=64, nofile=64),
+        stdout="pipe", pipe_to="harness_message", pipe_cap=8192, env=CHECK_ENV,
+    )
+    if out.exec_error or out.exit_code != 0 or out.signal:
+        msg = checker.box.read_file("harness_message", 8192).decode("utf-8", "replace")
+        raise SandboxError(f"cannot build the interactive harness: {out.exec_error or msg}")
+    save_binary(checker.box, key, "judge_harness")
+    checker.harness = "/prog/judge_harness"
+    return checker.harness
+
+
+def run_interactive_test(job, test: TestCase) -> TestResult:
+    """Run one test of an interactive problem for the judging job ``job`` (judge.judging._Judging)."""
+    from judge.judging import RUN_ENV, wall_limit
+
+    job.context.test = test
+    checker = _program_checker(job.context)
+    vbox = checker.box
+    box = job.box
+    assert box is not None and vbox.io is not None and box.io is not None
+    t = checker._fresh_test_dir()
+    checker._put(t / "input", test.input_path)
+    checker._put(t / "answer", test.answer_path)
+    fb = t / "feedback"
+    fb.mkdir()
+    os.chmod(fb, 0o777)
+    (t / "h").mkdir()
+    os.chmod(t / "h", 0o777)  # the harness writes its report there
+    for name in ("to_prog", "from_prog"):
+        fifo = t / name
+        os.mkfifo(fifo)
+        os.chmod(fifo, 0o666)
+        link = box.path(name)
+        try:
+            link.unlink()
+        except FileNotFoundError:
+            pass
+        os.link(fifo, link)
+
+    cpu = job.cpu_limit
+    wall = wall_limit(cpu)
+    args = list(test.validator_args or checker.spec.args)
+    harness = _ensure_harness(checker)
+    argv0 = list(checker.argv0)
+    if argv0 and not argv0[0].startswith("/"):
+        argv0[0] = "/usr/bin/" + argv0[0]
+    vargv = [harness, "/io/t/h/report", "/io/t/from_prog", "/io/t/to_prog",
+             *argv0, "/io/t/input", "/io/t/answer", "/io/t/feedback/", *args]
+    vresult: dict = {}
+
+    def run_validator() -> None:
+        try:
+            vresult["out"] = vbox.execute(
+                vargv, uid=CONTESTANT_UID, cwd="/box",
+                limits=RunLimits(cpu=VALIDATOR_CPU, wall=wall + CHECK_WALL, stack_mib=256, nofile=64),
+                stdin=None, stdout="t/harness_out", stderr="t/val_err", wipe="/box", env=CHECK_ENV,
+            )
+        except BaseException as exc:  # reported by the main thread
+            vresult["error"] = exc
+
+    th = threading.Thread(target=run_validator, name=f"validator-{test.name}", daemon=True)
+    th.start()
+    lim = RunLimits(cpu=cpu, wall=wall, stack_mib=job.memory_limit if job.lang.stack_limited else 0,
+                    file_size=job.output_limit, nofile=job.lang.nofile)
+    try:
+        out = box.execute(
+            job.lang.run(job.src_name, job.memory_limit), uid=CONTESTANT_UID, cwd="/box",
+            limits=lim, stdin="to_prog", stdout="from_prog", stderr="stderr", wipe="/box", env=RUN_ENV,
+        )
+    finally:
+        th.join(wall + CHECK_WALL + 15)
+        for name in ("to_prog", "from_prog"):
+            box.remove_file(name)
+    if th.is_alive():
+        raise SandboxError("the interactive validator did not finish")
+    if "error" in vresult:
+        raise vresult["error"]
+    vout = vresult["out"]
+    if out.exec_error:
+        raise SandboxError(f"cannot start the program: {out.exec_error}")
+    if vout.exec_error:
+        raise CheckerError(f"cannot start the output validator: {vout.exec_error}")
+
+    res = TestResult(name=test.name, group=test.group, time=out.cpu, wall_time=out.wall,
+                     memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
+                     signal=out.signal or None)
+    vtext = vbox.read_file("t/val_err", 4096).decode("utf-8", "replace")
+    vcode = vout.exit_code if vout.exited else -1
+    if vout.limit:
+        raise CheckerError(f"the output validator ran out of time: {vtext[:300]}")
+    try:
+        check, score = kattis_outcome(vcode, vout.signal, vtext, fb)
+    except CheckerError:
+        # A validator killed by SIGPIPE after the program left is the program's doing.
+        if vout.signal == 13:
+            check, score = kattis_outcome(43, 0, vtext, fb)
+        else:
+            raise
+    report = vbox.read_file("t/h/report", 100).decode().split()
+    if len(report) != 3:
+        raise CheckerError(f"the interactive harness failed: {vtext[:300]}")
+    rejected_first = not check.accepted and report[0] == "1"
+    verdict, message = None, check.message
+    if rejected_first:
+        verdict = R.WA
+    elif out.oom:
+        verdict, message = R.MLE, "killed by the memory limit"
+    elif out.limit == "cpu" or out.cpu > cpu:
+        verdict, message = R.TLE, f"CPU time over {cpu:g} s"
+    elif out.limit == "wall":
+        verdict, message = R.TLE, f"wall time over {wall:g} s (waiting for the validator? flush your output)"
+    elif job.lang.rss_limited and out.memory_kib > job.memory_limit * 1024:
+        verdict, message = R.MLE, f"peak memory {out.memory_kib} KiB"
+    elif out.signal or out.exit_code != 0:
+        verdict, message = R.RE, (f"killed by signal {out.signal}" if out.signal else f"exit code {out.exit_code}")
+    elif not check.accepted:
+        verdict = R.WA
+    else:
+        verdict = R.AC
+    res.verdict, res.message = verdict, message
+    res.score = 1.0 if verdict == R.AC else 0.0
+    res.validator_score = score if verdict == R.AC else None
+    return res

@@ -1,0 +1,257 @@
+"""The OpenAPI 3.1 document of /api/v1, written by hand next to the routes it describes."""
+from __future__ import annotations
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, **_json(_ref("Error"))}
+
+
+ERRORS = {
+    "400": _error("Malformed JSON, or the body is not a JSON object."),
+    "401": _error("No token, or the token is invalid or revoked."),
+    "403": _error("Not allowed for this account."),
+    "404": _error("Unknown id."),
+    "422": _error("Missing or invalid fields; the message names them."),
+    "429": _error("Too many requests (submission rate limit, or an account locked after wrong passwords)."),
+}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+SCHEMAS: dict[str, dict] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "string", "description": "A message for people: what went wrong and what to do."}},
+    },
+    "TokenRequest": {
+        "type": "object", "required": ["username", "password"],
+        "properties": {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}},
+    },
+    "User": {
+        "type": "object", "required": ["id", "username", "role"],
+        "properties": {
+            "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"},
+            "role": {"type": "string", "enum": ["student", "judge", "organiser", "admin"]},
+        },
+    },
+    "Token": {
+        "type": "object", "required": ["token"],
+        "properties": {"token": {"type": "string", "description": "Send as 'Authorization: Bearer <token>'. Shown once; only its sha256 is stored."},
+                       "user": _ref("User")},
+    },
+    "Problem": {
+        "type": "object", "required": ["id", "code", "title"],
+        "properties": {
+            "id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
+            "title_en": _nullable("string"), "time_limit": {"type": "number", "description": "seconds"},
+            "memory_limit": {"type": "integer", "description": "MiB"}, "max_score": {"type": "number"},
+            "published": {"type": "boolean"},
+        },
+    },
+    "Division": {
+        "type": "object", "required": ["id", "code", "name", "problems"],
+        "properties": {
+            "id": {"type": "integer"}, "code": {"type": "string", "examples": ["B"]}, "name": {"type": "string"},
+            "content": {"type": "string", "enum": ["programming", "creative"]},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "problems": {"type": "array", "items": _ref("Problem")},
+        },
+    },
+    "Contest": {
+        "type": "object", "required": ["id", "name", "title", "divisions"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
+            "year": {"type": "integer"}, "round": {"type": "string", "enum": ["city", "regional", "national"]},
+            "start_at": {"type": "string", "format": "date-time"}, "end_at": {"type": "string", "format": "date-time"},
+            "running": {"type": "boolean"}, "scoring": {"type": "string", "enum": ["ioi", "icpc"]},
+            "freeze_minutes": {"type": "integer"},
+            "divisions": {"type": "array", "items": _ref("Division")},
+        },
+    },
+    "ContestList": {
+        "type": "object", "required": ["contests"],
+        "properties": {"contests": {"type": "array", "items": _ref("Contest")}},
+    },
+    "SubmissionCreate": {
+        "type": "object", "required": ["problem_id", "language", "source"],
+        "properties": {
+            "problem_id": {"type": "integer"},
+            "language": {"type": "string", "examples": ["cpp", "python3", "pascal", "c", "java", "cpp20"]},
+            "source": {"type": "string", "maxLength": 65536},
+        },
+    },
+    "SubmissionCreated": {
+        "type": "object", "required": ["id"],
+        "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "url": {"type": "string"}},
+    },
+    "TestResult": {
+        "type": "object", "required": ["name", "verdict"],
+        "properties": {
+            "name": {"type": "string"}, "group": {"type": "string"},
+            "verdict": {"type": "string", "examples": ["AC", "WA", "TLE", "MLE", "RE", "OLE", "SE"]},
+            "time": _nullable("number", description="CPU seconds"), "wall_time": _nullable("number", description="seconds"),
+            "memory": _nullable("integer", description="KiB"), "score": _nullable("number"),
+        },
+    },
+    "Submission": {
+        "type": "object", "required": ["id", "status", "tests"],
+        "properties": {
+            "id": {"type": "integer"}, "user_id": {"type": "integer"}, "problem_id": {"type": "integer"},
+            "language": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "judging", "done"]},
+            "verdict": _nullable("string", description="AC, WA, TLE, MLE, RE, OLE, CE, SE; null until done"),
+            "score": _nullable("number"), "max_score": _nullable("number"),
+            "time": _nullable("number", description="CPU seconds, max over tests"),
+            "memory": _nullable("integer", description="KiB, max over tests"),
+            "compile_output": _nullable("string"),
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": _nullable("string", format="date-time"),
+            "finished_at": _nullable("string", format="date-time"),
+            "queue_wait": _nullable("number", description="seconds from submission to the start of judging"),
+            "tests": {"type": "array", "items": _ref("TestResult")},
+        },
+    },
+    "ScoreboardCell": {
+        "type": "object", "required": ["problem_id", "score"],
+        "properties": {
+            "problem_id": {"type": "integer"}, "score": {"type": "number"}, "solved": {"type": "boolean"},
+            "attempts": {"type": "integer"}, "minutes": _nullable("integer"),
+            "pending": {"type": "integer", "description": "submissions hidden by the freeze or still judged"},
+        },
+    },
+    "ScoreboardRow": {
+        "type": "object", "required": ["rank", "user_id", "name", "cells"],
+        "properties": {
+            "rank": {"type": "integer"}, "user_id": {"type": "integer"}, "name": {"type": "string"},
+            "unit": {"type": "string"}, "total": {"type": "number"}, "solved": {"type": "integer"},
+            "penalty": {"type": "integer"}, "cells": {"type": "array", "items": _ref("ScoreboardCell")},
+        },
+    },
+    "Scoreboard": {
+        "type": "object", "required": ["contest_id", "division", "rows", "problems"],
+        "properties": {
+            "contest_id": {"type": "integer"}, "division": {"type": "string"},
+            "scoring": {"type": "string", "enum": ["ioi", "icpc"]},
+            "frozen": {"type": "boolean", "description": "true when the freeze hides recent submissions"},
+            "problems": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
+                               "max_score": {"type": "number"}},
+            }},
+            "rows": {"type": "array", "items": _ref("ScoreboardRow")},
+        },
+    },
+}
+
+ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def build_document(server_url: str = "/api/v1") -> dict:
+    bearer = [{"bearerAuth": []}]
+    paths = {
+        "/token": {
+            "post": {
+                "operationId": "createToken", "summary": "Exchange username and password for a token",
+                "description": "Shares the site's login lock: too many wrong passwords lock the account (429).",
+                "security": [],
+                "requestBody": {"required": True, **_json(_ref("TokenRequest"))},
+                "responses": {"201": {"description": "A new token.", **_json(_ref("Token"))}, **_errors("400", "401", "422", "429")},
+            },
+            "delete": {
+                "operationId": "revokeToken", "summary": "Revoke the token of this request", "security": bearer,
+                "responses": {"204": {"description": "Revoked."}, **_errors("401")},
+            },
+        },
+        "/me": {
+            "get": {
+                "operationId": "getMe", "summary": "The account of the token", "security": bearer,
+                "responses": {"200": {"description": "The caller.", **_json(_ref("User"))}, **_errors("401")},
+            },
+        },
+        "/contests": {
+            "get": {
+                "operationId": "listContests", "security": bearer,
+                "summary": "Contests visible to the caller, with divisions and problems",
+                "description": "Organisers and judges see every contest; a student sees the contests and divisions they "
+                               "are admitted to, and only published problems once the contest has started.",
+                "responses": {"200": {"description": "The contests.", **_json(_ref("ContestList"))}, **_errors("401")},
+            },
+        },
+        "/contests/{contest_id}": {
+            "get": {
+                "operationId": "getContest", "security": bearer, "summary": "One contest",
+                "parameters": [{"name": "contest_id", **ID_PARAM}],
+                "responses": {"200": {"description": "The contest.", **_json(_ref("Contest"))}, **_errors("401", "403", "404")},
+            },
+        },
+        "/contests/{contest_id}/scoreboard": {
+            "get": {
+                "operationId": "getScoreboard", "security": bearer, "summary": "Scoreboard of one division",
+                "description": "Public to every account, as the web page; frozen in the last freeze_minutes of the "
+                               "contest for everybody but organisers.",
+                "parameters": [
+                    {"name": "contest_id", **ID_PARAM},
+                    {"name": "division", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "Division code (bảng), e.g. B. Optional when the contest has one programming division."},
+                ],
+                "responses": {"200": {"description": "The ranking.", **_json(_ref("Scoreboard"))},
+                              **_errors("401", "404", "422")},
+            },
+        },
+        "/submissions": {
+            "post": {
+                "operationId": "createSubmission", "security": bearer, "summary": "Submit a solution",
+                "description": "Judged asynchronously: poll GET /submissions/{submission_id} until status is done.",
+                "requestBody": {"required": True, **_json(_ref("SubmissionCreate"))},
+                "responses": {
+                    "201": {"description": "Stored and queued.", **_json(_ref("SubmissionCreated")),
+                            "headers": {"Location": {"schema": {"type": "string"}}}},
+                    **_errors("400", "401", "403", "404", "422", "429"),
+                },
+            },
+        },
+        "/submissions/{submission_id}": {
+            "get": {
+                "operationId": "getSubmission", "security": bearer, "summary": "A submission and its per-test results",
+                "description": "Only its owner, organisers and judges.",
+                "parameters": [{"name": "submission_id", **ID_PARAM}],
+                "responses": {"200": {"description": "The submission.", **_json(_ref("Submission"))}, **_errors("401", "403", "404")},
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi", "security": [], "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            },
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tin học trẻ contest API", "version": "1.0.0",
+            "description": "JSON API of the Tin học trẻ (Young Informatics) contest site. Errors are "
+                           "{\"error\": message} with the HTTP status that fits. Times are UTC (ISO 8601).",
+        },
+        "servers": [{"url": server_url}],
+        "security": bearer,
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "A token from POST /token."}},
+        },
+    }
