@@ -211,8 +211,9 @@ def _walk(group: TestGroup, run: Callable[[TestCase], Any], is_root: bool) -> Gr
                 continue
         out.children.append(child)
         is_sample = isinstance(kid, TestGroup) and kid.name.split("/")[-1] == "sample"
-        if not (is_root and g.ignore_sample and is_sample):
-            counted.append(child)
+        if is_root and g.ignore_sample and is_sample:
+            continue  # ignored: neither counted nor a reason to stop
+        counted.append(child)
         if child.verdict != "AC" and g.on_reject == "break":
             stopped = True
     out.verdict = _combine_verdict(g, [c.verdict for c in counted])

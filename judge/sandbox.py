@@ -371,19 +371,31 @@ class Sandbox:
         )
 
 
-def wait_for_removal(timeout: float = 30.0) -> None:
+def wait_for_removal(timeout: float = 60.0) -> None:
     """Block until every container this process created has been removed by the engine.
 
     :meth:`Sandbox.close` returns as soon as the runner was told to exit; the engine removes the
-    container a little later. Tests call this before checking that nothing was left behind; it
-    uses the engine's own wait (condition "removed"), not polling."""
+    container a little later. Tests call this before checking that nothing was left behind. It
+    uses the engine's own wait (condition "removed"); since that wait can miss a removal that
+    races with it, each wait is bounded and followed by an inspect."""
+    import docker
+
     api = docker_client().api
+    deadline = time.monotonic() + timeout
     for cid in list(CREATED_IDS):
-        try:
-            api.wait(cid, timeout=timeout, condition="removed")
-        except Exception as exc:  # already gone: 404 from the engine
-            if "404" not in str(exc) and "No such container" not in str(exc):
-                raise SandboxError(f"container {cid[:12]} was not removed: {exc}") from exc
+        while True:
+            try:
+                api.wait(cid, timeout=2, condition="removed")
+                break
+            except docker.errors.NotFound:
+                break
+            except Exception:
+                try:
+                    api.inspect_container(cid)
+                except docker.errors.NotFound:
+                    break
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"container {cid[:12]} was not removed") from None
         CREATED_IDS.discard(cid)
 
 

@@ -38,12 +38,13 @@ def remove_orphans() -> int:
     host = os.uname().nodename
     removed = 0
     try:
-        containers = sandbox.docker_client().containers.list(all=True, filters={"label": sandbox.LABEL})
+        # sparse: no inspect per container (one may vanish meanwhile: they are auto-removed)
+        containers = sandbox.docker_client().containers.list(all=True, sparse=True, filters={"label": sandbox.LABEL})
     except Exception as exc:  # no engine: nothing to clean, judging will report it
         logging.getLogger(__name__).warning("cannot list judge containers: %s", exc)
         return 0
     for c in containers:
-        owner_host, _, pid = (c.labels.get(owner_label) or "").rpartition(":")
+        owner_host, _, pid = ((c.attrs.get("Labels") or {}).get(owner_label) or "").rpartition(":")
         if owner_host != host or not pid.isdigit() or _pid_alive(int(pid)):
             continue
         io_dirs = [m.get("Source") for m in c.attrs.get("Mounts", []) if m.get("Destination") == "/io"]
@@ -53,7 +54,7 @@ def remove_orphans() -> int:
         except Exception:
             continue
         for d in io_dirs:
-            if d and os.path.basename(d).startswith("judge-"):
+            if d and os.path.basename(d).startswith("judge-"):  # made by Sandbox.start()
                 shutil.rmtree(d, ignore_errors=True)
     return removed
 

@@ -128,10 +128,8 @@ def load(path: Path) -> Problem:
     if not tests:
         raise ProblemError(f"{path.name}: no tests found (expected folders like Test01/{code}.INP and {code}.OUT)")
 
-    first_in = tests[0].input_path.name
-    problem.input_file = first_in
-    base = first_in.rsplit(".", 1)[0]
-    problem.output_file = base + (".OUT" if first_in.endswith(".INP") else ".out")
+    problem.input_file = tests[0].input_path.name  # the names as the package spells them
+    problem.output_file = tests[0].answer_path.name
     if stem:
         problem.code = stem
 

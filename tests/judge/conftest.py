@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from judge.judging import CompileLimits, judge_submission
+from judge.judging import judge_submission
 from judge.problem import Grading, Problem, TestCase, TestGroup
 from judge.sandbox import (COMPILER_UID, CONTESTANT_UID, CREATED_IDS, leftover_containers,
                            wait_for_removal)
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST_COMPILE = CompileLimits(cpu=5.0, wall=5.0)  # keeps the compile-bomb tests short
 
 
 @pytest.fixture(scope="session")
@@ -93,10 +92,9 @@ def aplusb(make_problem):
 
 @pytest.fixture
 def judge(sandbox_env):
-    """judge(problem, source, language, **kw) with fast compile limits by default."""
+    """judge(problem, source, language, **kw) = judge_submission, in a test that audits leftovers."""
 
     def run(problem, source, language, **kw):
-        kw.setdefault("compile_limits", FAST_COMPILE)
         return judge_submission(problem, source, language, **kw)
 
     return run

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from judge.judging import CompileLimits
+
 pytestmark = pytest.mark.docker
 
+FAST_COMPILE = CompileLimits(cpu=5.0, wall=10.0)  # keeps the compile-bomb tests short
 PY_AB = "a, b = map(int, input().split())\nprint(a + b)\n"
 
 
@@ -246,13 +249,13 @@ def test_nothing_persists_between_tests_or_submissions(judge, make_problem):
 
 
 def test_compile_bomb_dev_urandom(judge, aplusb):
-    res = judge(aplusb, '#include "/dev/urandom"\nint main(){}\n', "cpp")
+    res = judge(aplusb, '#include "/dev/urandom"\nint main(){}\n', "cpp", compile_limits=FAST_COMPILE)
     assert res.verdict == "CE", res.to_dict()
     healthy(judge, aplusb)
 
 
 def test_compile_bomb_recursive_include(judge, aplusb):
-    res = judge(aplusb, '#include __FILE__\nint main(){}\n', "cpp")
+    res = judge(aplusb, '#include __FILE__\nint main(){}\n', "cpp", compile_limits=FAST_COMPILE)
     assert res.verdict == "CE", res.to_dict()
     assert "nested" in res.compile_output or "depth" in res.compile_output
 
@@ -262,7 +265,7 @@ def test_compile_bomb_template_explosion(judge, aplusb):
 template<int M> struct A<0, M> { enum { v = 1 }; };
 int main() { return A<40, 0>::v; }
 """
-    res = judge(aplusb, src, "cpp")
+    res = judge(aplusb, src, "cpp", compile_limits=FAST_COMPILE)
     assert res.verdict == "CE", res.to_dict()
     assert "time limit" in res.compile_output or "memory" in res.compile_output
     healthy(judge, aplusb)

@@ -67,10 +67,12 @@ def judge_image():
 @pytest.fixture
 def docker_env(judge_image):
     """For tests that start containers: afterwards none of ours may be left behind."""
-    from judge.sandbox import leftover_containers
+    from judge import sandbox
 
     yield judge_image
-    left = leftover_containers()
+    if hasattr(sandbox, "wait_for_removal"):
+        sandbox.wait_for_removal()  # close() returns before the engine has removed the container
+    left = sandbox.leftover_containers()  # only this process's containers
     assert not left, f"containers left behind: {[c.name for c in left]}"
 
 

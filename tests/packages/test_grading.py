@@ -88,8 +88,11 @@ def test_kattis_subtask_groups(make_package):
     res = grade(p, half)
     assert (res.verdict, res.score) == ("AC", 60)
     assert "secret/g1/02" in res.root.skipped
-    # The sample does not count (ignore_sample), not even for the verdict.
+    # The sample does not count (ignore_sample), not even for the verdict, nor stops judging.
     assert grade(p, {**ok, "sample/1": R("WA")}).verdict == "AC"
+    p.root.grading.on_reject = "break"
+    res = grade(p, {**ok, "sample/1": R("WA")})
+    assert (res.verdict, res.score, res.root.skipped) == ("AC", 100, [])
     # All rejected: the worst error wins.
     bad = grade(p, {t.name: R("TLE" if "g2" in t.name else "WA") for t in p.tests()})
     assert (bad.verdict, bad.score) == ("TLE", 0)

@@ -565,3 +565,29 @@ def test_every_page_renders(client, login, world, organiser):
     assert r.status_code == 302
     db.session.refresh(problem)
     assert (problem.time_limit, problem.memory_limit, problem.ordinal) == (1.5, 128, 2)
+
+
+@pytest.mark.docker
+def test_verify_demo_package_before_publishing(client, login, organiser, make_contest):
+    """Upload a demo package as a zip, verify it (judges its example solutions in Docker)."""
+    repo = Path(__file__).resolve().parents[2]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in sorted((repo / "problems" / "hcn").rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                z.write(f, "hcn/" + str(f.relative_to(repo / "problems" / "hcn")))
+    contest = make_contest()
+    division = contest.divisions[0]
+    login(organiser)
+    assert upload(client, contest, division, buf.getvalue(), "hcn.zip").status_code == 302
+    problem = db.session.scalar(select(Problem))
+    r = client.post_form(f"/contests/problems/{problem.id}/verify", {}, form_url=f"/contests/problems/{problem.id}/preview")
+    assert r.status_code == 302
+    db.session.refresh(problem)
+    report = problem.verify_report
+    assert report["status"] == "ok", report
+    assert report["summary"]["tests"] > 0
+    assert any(s["expected"] == "accepted" and s["status"] == "ok" for s in report["result"]["submissions"])
+    page = client.get(f"/contests/problems/{problem.id}/preview").get_data(as_text=True)
+    assert "đúng như mong đợi" in page
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "problem.verify")) is not None

@@ -112,6 +112,7 @@ def test_accepted_cpp_and_wrong_python(app, world):
     assert ac.queue_wait is not None and ac.queue_wait >= 0
     assert Job.fetch(job_id(ac.id), connection=world["redis"]).return_value() == "AC"
     assert not world["redis"].exists(lease_key(ac.id))  # the lease is released
+    sandbox.wait_for_removal()  # containers go away by themselves, a moment after judging
     assert sandbox.leftover_containers() == []
 
 
@@ -145,6 +146,44 @@ def test_judging_twice_yields_one_result(app, world):
 
     assert judge_job(sub.id) == "already judged"
     assert_done(sub, "AC", 100.0, ["AC"] * 3, attempts=1)
+
+
+def test_a_stale_attempt_still_running_writes_nothing(app, world, tmp_path):
+    """Attempt 1 is presumed dead (its lease lapsed, the sweeper re-queued it) but is in fact still
+    judging; attempt 2 judges the submission. Whichever ends last, the result is attempt 2's, with one
+    set of test rows, and attempt 1 reports that it was superseded."""
+    import threading
+
+    from webapp.tasks import judge_job
+
+    slow = import_problem(world["division"], write_problem(tmp_path / "slow", tests=4, name="CHAM"), publish=True)
+    sub = submit(world["student"], slow, "python3", PY_SLOW_AC)
+    sid = sub.id
+    Job.fetch(job_id(sid), connection=world["redis"]).delete()  # attempt 1 runs here, not from the queue
+    outcome = {}
+
+    def stale_attempt():
+        with app.app_context():
+            outcome["first"] = judge_job(sid)
+            db.session.remove()
+
+    thread = threading.Thread(target=stale_attempt)
+    thread.start()
+    try:
+        wait_for(lambda: row_count(sid) >= 1, 60, "attempt 1 to report progress", interval=0.02)
+        app.config["SWEEP_QUEUED_SECONDS"] = 0
+
+        def lapse_and_sweep():  # as if its heartbeat had stopped (it may renew the lease meanwhile: retry)
+            world["redis"].delete(lease_key(sid))
+            return sweep()
+
+        assert wait_for(lapse_and_sweep, 30, "the sweeper to re-queue it") == [sid]
+        run_worker(app)  # attempt 2, in parallel with attempt 1
+    finally:
+        thread.join(timeout=120)
+    assert outcome["first"] == "superseded"
+    db.session.expire_all()
+    assert_done(db.session.get(Submission, sid), "AC", 100.0, ["AC"] * 4, attempts=2)
 
 
 def test_sweeper_requeues_a_queued_submission_whose_job_vanished(app, world):
@@ -211,10 +250,13 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-def containers_of(proc: subprocess.Popen) -> list:
+def containers_of(proc: subprocess.Popen | None) -> list:
     """The judge containers created by one worker process (others may be judging concurrently)."""
+    if proc is None:
+        return []
     owner = f"{sandbox.OWNER_LABEL}={os.uname().nodename}:{proc.pid}"
-    return sandbox.docker_client().containers.list(all=True, filters={"label": owner})
+    # sparse: no inspect per container, which would race with the engine removing it
+    return sandbox.docker_client().containers.list(all=True, sparse=True, filters={"label": owner})
 
 
 def row_count(sub_id: int) -> int:
@@ -244,15 +286,10 @@ def test_worker_killed_mid_judging_is_recovered_by_the_sweeper(app, world, tmp_p
         db.session.expire_all()
         assert db.session.get(Submission, sid).status == "judging"  # stuck: nobody will finish it
 
-        # The container of the dead worker stops by itself: its runner reads EOF on the request FIFO.
-        orphans = containers_of(first)
-        assert len(orphans) == 1
-
-        def exited():
-            orphans[0].reload()
-            return orphans[0].status in ("exited", "dead")
-
-        wait_for(exited, 30, "the dead worker's container to stop", interval=0.1)
+        # The dead worker's container does not outlive it: its runner reads EOF on the request FIFO and
+        # exits (the engine then removes the container; a new worker removes any that is left).
+        wait_for(lambda: all(c.status in ("exited", "dead") for c in containers_of(first)), 30,
+                 "the dead worker's container to stop", interval=0.1)
 
         # The sweeper re-queues it once the lease has expired (2 s), and only then.
         requeued = wait_for(lambda: sweep(), 15, "the sweeper to re-queue the submission", interval=0.2)
@@ -272,6 +309,36 @@ def test_worker_killed_mid_judging_is_recovered_by_the_sweeper(app, world, tmp_p
         stop(first)
         if second is not None:
             stop(second)
-    # The second worker removed the dead worker's container when it started; its own are gone too.
-    assert containers_of(first) == [], (tmp_path / "worker2.log").read_text()
-    assert containers_of(second) == []
+    # Nothing is left behind by either worker (removal by the engine is asynchronous: poll).
+    wait_for(lambda: containers_of(first) == [] and containers_of(second) == [], 30, "no judge container left",
+             interval=0.1)
+
+
+def test_a_new_worker_removes_the_containers_of_dead_workers_only(tmp_path):
+    from webapp.worker import remove_orphans
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = os.uname().nodename
+    io_dir = tmp_path / "judge-io"
+    io_dir.mkdir()
+    client = sandbox.docker_client()
+    made = {}
+    for who, pid in (("dead", dead.pid), ("alive", os.getpid())):
+        made[who] = client.containers.create(
+            sandbox.image(), command=["/io"], network_mode="none",
+            labels={sandbox.LABEL: "1", sandbox.OWNER_LABEL: f"{host}:{pid}"},
+            volumes={str(io_dir): {"bind": "/io", "mode": "rw"}} if who == "dead" else {},
+        )
+    try:
+        assert remove_orphans() >= 1
+        ids = {c.id for c in client.containers.list(all=True, sparse=True, filters={"label": sandbox.LABEL})}
+        assert made["dead"].id not in ids
+        assert made["alive"].id in ids
+        assert not io_dir.exists()  # its io dir went with it
+    finally:
+        for c in made.values():
+            try:
+                c.remove(force=True)
+            except Exception:
+                pass

@@ -609,8 +609,8 @@ def submission_data(sub: Submission) -> dict:
         "verdict": sub.verdict,
         "score": sub.score,
         "max_score": sub.max_score,
-        "time": sub.time,
-        "memory": sub.memory,
+        "time": sub.time if sub.verdict != "CE" else None,
+        "memory": sub.memory if sub.verdict != "CE" else None,
         "compile_output": sub.compile_output if done and sub.verdict == "CE" else None,
         "tests_total": _tests_total(sub.problem),
         "tests": [

@@ -2,17 +2,17 @@
 the package's example solutions in Docker and takes seconds). The report is stored in
 Problem.verify_report as JSON:
 
-    {"at": ISO time, "status": "ok" | "failed" | "error" | "unavailable",
-     "summary": services.statements.package_summary(...), "result": what judge.verify returned,
+    {"at": ISO time (UTC), "status": "ok" | "failed" | "error" | "unavailable",
+     "summary": services.statements.package_summary(...),
+     "result": judge.verify.VerifyReport.to_dict() (ok, time_limit, time_limit_source, error,
+               submissions: [{file, expected, status, verdict, score, max_score, slowest_time, note}]),
      "message": error text}
 
-judge.verify is owned by the judge side; this adapter accepts `verify_problem(problem)` or
-`verify(problem)` (a judge.problem.Problem, falling back to the package path), returning an object
-with to_dict(), a dataclass, a dict, or a bool. "ok" is read from the result's `ok`/`passed` key.
+When the package has no time limit, judge.verify computes one from the accepted solutions
+(time_limit_source "computed"); it becomes the problem's time limit here too.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from ..extensions import db
@@ -21,20 +21,12 @@ from .problem_import import load_package
 from .statements import package_summary
 
 
-def _plain(value):
-    if hasattr(value, "to_dict"):
-        value = value.to_dict()
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    return json.loads(json.dumps(value, default=str))
-
-
 def _verifier():
     try:
-        from judge import verify as module
+        from judge.verify import verify_problem
     except ImportError:
         return None
-    return getattr(module, "verify_problem", None) or getattr(module, "verify", None)
+    return verify_problem
 
 
 def verify_available() -> bool:
@@ -56,20 +48,15 @@ def run_verify(problem: Problem, user: User | None = None) -> dict:
             report["status"] = "unavailable"
         else:
             try:
-                try:
-                    result = fn(loaded)
-                except TypeError:
-                    result = fn(problem.package_path)
-                plain = _plain(result)
-                if isinstance(plain, bool):
-                    ok = plain
-                elif isinstance(plain, dict):
-                    ok = bool(plain.get("ok", plain.get("passed", False)))
-                else:
-                    ok = False
-                report.update(status="ok" if ok else "failed", result=plain)
-            except Exception as exc:
+                result = json.loads(json.dumps(fn(loaded).to_dict(), default=str))
+            except Exception as exc:  # e.g. Docker unavailable
                 report.update(status="error", message=f"{type(exc).__name__}: {exc}")
+            else:
+                report.update(status="ok" if result.get("ok") else "failed", result=result)
+                if result.get("error"):
+                    report["message"] = result["error"]
+                if result.get("time_limit_source") == "computed" and result.get("time_limit"):
+                    problem.time_limit = float(result["time_limit"])
     problem.verify_report = report
     audit(user, "problem.verify", f"problem:{problem.id}", status=report.get("status"))
     db.session.commit()
