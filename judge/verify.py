@@ -117,7 +117,25 @@ def _slowest(result) -> tuple[str, float]:
 
 def verify_package(path: str | Path | Problem, *, write: bool = True,
                    on_report: Callable[[SubmissionReport], None] | None = None) -> VerifyReport:
-    """Verify a package given by its path (folder or zip) or as an already loaded Problem."""
+    """Verify a package given by its path (folder or zip) or as an already loaded Problem.
+
+    A zip is extracted (safely) into a temporary folder that is removed afterwards."""
+    if not isinstance(path, Problem) and Path(path).is_file():
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+            try:
+                problem = load_problem(path, extract_to=tmp)
+            except ProblemError as exc:
+                return VerifyReport(package=str(path), error=str(exc))
+            report = _verify(problem, write=False, on_report=on_report)
+            report.package = str(path)
+            return report
+    return _verify(path, write=write, on_report=on_report)
+
+
+def _verify(path: str | Path | Problem, *, write: bool,
+            on_report: Callable[[SubmissionReport], None] | None) -> VerifyReport:
     from judge.judging import judge_submission
     from judge.languages import language_for_file
     from judge.program_checkers import compile_checker

@@ -39,6 +39,14 @@ def create_app(config: object | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
+    @app.before_request
+    def _fresh_locale():
+        # Flask-Babel caches the locale on the app context; a context shared by several requests
+        # (tests, CLI) must not keep the previous request's language.
+        from flask_babel import refresh
+
+        refresh()
+
     from . import models  # noqa: F401  (register tables)
 
     @login_manager.user_loader

@@ -591,3 +591,31 @@ def test_verify_demo_package_before_publishing(client, login, organiser, make_co
     page = client.get(f"/contests/problems/{problem.id}/preview").get_data(as_text=True)
     assert "đúng như mong đợi" in page
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "problem.verify")) is not None
+
+
+def test_statement_files_never_include_answers(client, login, organiser, make_contest, make_user, admit, tmp_path):
+    """Statement images are served; test data is not, even when the statement sits in the package root."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("TONG/Test01/TONG.INP", "1 1\n")
+        z.writestr("TONG/Test01/TONG.OUT", "2\n")
+        z.writestr("TONG/problem.vi.md", "# Tổng\n\n![hình](hinh.png)\n")
+        z.writestr("TONG/hinh.png", b"\x89PNG\r\n\x1a\n")
+        z.writestr("TONG/limits.yaml", "time_limit: 1\n")
+    contest = make_contest()
+    division = contest.divisions[0]
+    login(organiser)
+    assert upload(client, contest, division, buf.getvalue()).status_code == 302
+    problem = db.session.scalar(select(Problem))
+    problem.published = True
+    db.session.commit()
+    student = make_user("hs1")
+    admit(student, division)
+    login(student)
+    page = client.get(f"/contests/problems/{problem.id}").get_data(as_text=True)
+    assert f'src="/contests/problems/{problem.id}/files/hinh.png"' in page
+    r = client.get(f"/contests/problems/{problem.id}/files/hinh.png")
+    assert r.status_code == 200 and r.data.startswith(b"\x89PNG")
+    r.close()
+    for name in ("Test01/TONG.OUT", "limits.yaml", "../TONG/Test01/TONG.OUT", "Test01%2FTONG.OUT"):
+        assert client.get(f"/contests/problems/{problem.id}/files/{name}").status_code == 404, name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
@@ -62,6 +62,9 @@ from .forms import (
     SubmitForm,
     UploadForm,
 )
+
+STATEMENT_FILE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf"}  # no .svg: it can carry scripts
+
 
 # -- helpers -----------------------------------------------------------------------------------------
 def _tz() -> str:
@@ -349,6 +352,13 @@ def problem_upload(contest_id: int, division_id: int):
     return render_template("contests/upload.html", form=form, contest=contest, division=division, error=error), status
 
 
+def _parse_time(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _samples(loaded) -> list[tuple[str, str, str]]:
     return [(t.name, read_sample(t.input_path), read_sample(t.answer_path)) for t in loaded.tests() if t.is_sample][:10]
 
@@ -374,6 +384,7 @@ def problem_preview(problem_id: int):
         statement_html=statement_html(statement, _file_base(problem)) if statement else "",
         samples=_samples(loaded) if loaded else [], tests=loaded.tests() if loaded else [],
         report=problem.verify_report, verify_available=verify_available(), action=ActionForm(), limits=limits,
+        report_at=_parse_time((problem.verify_report or {}).get("at")),
     )
 
 
@@ -565,9 +576,12 @@ def problem(problem_id: int):
 @bp.route("/problems/<int:problem_id>/files/<path:name>")
 @login_required
 def problem_file(problem_id: int, name: str):
-    """Files next to the statement (images, the PDF statement)."""
+    """Images and PDFs next to the statement. Only those: a Themis statement may sit in the package
+    root, next to the test folders, whose answers must never be served."""
     problem = _problem(problem_id)
     if not can_see_problem(current_user, problem):
+        abort(404)
+    if "/" in name or "\\" in name or Path(name).suffix.lower() not in STATEMENT_FILE_TYPES:
         abort(404)
     try:
         loaded = load_package(problem)

@@ -21,10 +21,16 @@ from ..models import Division, Problem, User, audit
 
 
 def store_package(source: Path | str, contest_id: int) -> Path:
-    """Copy a folder, or safely extract a zip, into the problem store; return the package root."""
+    """Copy a folder, or safely extract a zip, into the problem store; return the package root.
+
+    The package keeps its own folder name (PROBLEMS_DIR/<contest>/<random>/<name>/), because formats
+    take the problem's short name from it.
+    """
     source = Path(source)
-    dest = Path(current_app.config["PROBLEMS_DIR"]) / str(contest_id) / uuid.uuid4().hex[:12]
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    slot = Path(current_app.config["PROBLEMS_DIR"]) / str(contest_id) / uuid.uuid4().hex[:12]
+    name = source.name if source.is_dir() else source.stem
+    dest = slot / (name or "problem")
+    slot.mkdir(parents=True, exist_ok=True)
     try:
         if source.is_dir():
             shutil.copytree(source, dest, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -34,8 +40,15 @@ def store_package(source: Path | str, contest_id: int) -> Path:
             return archive.package_root(dest)
         raise ProblemError(f"{source.name}: a package must be a folder or a .zip file")
     except Exception:
-        shutil.rmtree(dest, ignore_errors=True)
+        shutil.rmtree(slot, ignore_errors=True)
         raise
+
+
+def _slot_of(root: Path) -> Path:
+    """The PROBLEMS_DIR/<contest>/<random> folder that holds a stored package root."""
+    store = Path(current_app.config["PROBLEMS_DIR"]).resolve()
+    root = Path(root).resolve()
+    return store / root.relative_to(store).parts[0] / root.relative_to(store).parts[1]
 
 
 def import_problem(
@@ -61,9 +74,7 @@ def import_problem(
         if clash:
             raise ProblemError(f"division {division.code} already has a problem {code}; delete it or rename the package")
     except Exception:
-        # the stored copy is PROBLEMS_DIR/<contest>/<random>/ (root may be its single sub-folder)
-        store = Path(current_app.config["PROBLEMS_DIR"]) / str(division.contest_id)
-        shutil.rmtree(root if root.parent == store else root.parent, ignore_errors=True)
+        shutil.rmtree(_slot_of(root), ignore_errors=True)  # nothing of a refused package stays
         raise
     if ordinal is None:
         ordinal = db.session.scalar(select(func.count(Problem.id)).where(Problem.division_id == division.id))
