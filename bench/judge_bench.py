@@ -5,7 +5,9 @@
 Judges an a+b problem with 101 tests and with 1 test, the same C++ solution, ``--repeat`` times
 each (median taken), and reports:
 
-* marginal cost per test = (T101 − T1) / 100, where T is the wall time of judge_submission;
+* marginal cost per test = (T101 − T1) / 100, where T is the wall time of judge_submission; and,
+  less sensitive to the noise of container start-up on a loaded machine, the same difference of
+  the "tests" phase only (running + checking, as timed by judge_submission itself);
 * fixed cost per submission, excluding compilation = T1 − compile − one test
   (container start + stop, writing the source, reading results);
 * the bare cost of fork + exec + wait4 of the same binary on the host, on the same input,
@@ -161,6 +163,8 @@ def main() -> int:
             parts.append(tm101)
         T1, T101 = statistics.median(t1), statistics.median(t101)
         marginal = (T101 - T1) / 100
+        phase_marginal = (statistics.median(tm["tests"] for tm in parts)
+                          - statistics.median(tm["tests"] for _, tm in fixed)) / 100
         fixed_cost = statistics.median(f for f, _ in fixed) - marginal
         start = statistics.median(tm["start"] for _, tm in fixed)
         stop = statistics.median(tm["stop"] for _, tm in fixed)
@@ -173,8 +177,10 @@ def main() -> int:
         f"T101 (101 tests) median {T101:.3f} s",
         f"compile (g++ -O2, in the container) median {compile_s:.3f} s",
         f"marginal cost per test  (T101 - T1) / 100 = {marginal * 1000:.2f} ms",
+        f"marginal cost per test, tests phase only   = {phase_marginal * 1000:.2f} ms",
         f"bare fork+exec+wait4 of the same binary    = {bare:.2f} ms  "
-        f"(marginal / bare = {marginal * 1000 / bare:.2f})",
+        f"(marginal / bare = {marginal * 1000 / bare:.2f}; tests phase: "
+        f"{phase_marginal * 1000 / bare:.2f})",
         f"fixed cost per submission excl. compile    = {fixed_cost:.3f} s  "
         f"(container start {start:.3f} s, stop {stop:.3f} s)",
         f"fixed-work CPU time, 20 runs in one container: mean {mean:.3f} s, CV {cv * 100:.1f} %",

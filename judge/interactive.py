@@ -195,21 +195,16 @@ def run_interactive_test(job, test: TestCase) -> TestResult:
                      memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
                      signal=out.signal or None)
     vtext = vbox.read_file("t/val_err", 4096).decode("utf-8", "replace")
-    vcode = vout.exit_code if vout.exited else -1
     if vout.limit:
         raise CheckerError(f"the output validator ran out of time: {vtext[:300]}")
-    try:
-        check, score = kattis_outcome(vcode, vout.signal, vtext, fb)
-    except CheckerError:
-        # A validator killed by SIGPIPE after the program left is the program's doing.
-        if vout.signal == 13:
-            check, score = kattis_outcome(43, 0, vtext, fb)
-        else:
-            raise
     report = vbox.read_file("t/h/report", 100).decode().split()
     if len(report) != 3:
         raise CheckerError(f"the interactive harness failed: {vtext[:300]}")
-    rejected_first = not check.accepted and report[0] == "1"
+    prog_alive, vcode, vsig = report[0] == "1", int(report[1]), int(report[2])
+    if vsig == 13:  # the validator wrote to a program that had left (SIGPIPE): a rejection
+        vcode, vsig = 43, 0
+    check, score = kattis_outcome(vcode, vsig, vtext, fb)
+    rejected_first = not check.accepted and prog_alive
     verdict, message = None, check.message
     if rejected_first:
         verdict = R.WA

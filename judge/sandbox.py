@@ -40,6 +40,7 @@ OWNER_LABEL = "tinhoctre-judge.owner"
 OWNER = f"{os.uname().nodename}:{os.getpid()}"  # which judge process created a container
 CREATED_IDS: set[str] = set()  # ids of the containers this process created (tests audit them)
 READY_TIMEOUT = 30.0  # seconds for the container to start and the runner to say hello
+REQUEST_MAX = 65536  # bytes of one request line (runner.c: LINE_MAX_LEN)
 PROTOCOL_MARGIN = 10.0  # seconds added to a request's wall limit before we give up on the runner
 
 
@@ -353,6 +354,8 @@ class Sandbox:
             if "\t" in p or "\n" in p:
                 raise ValueError(f"tabs and newlines are not allowed in a request: {p!r}")
         line = ("\t".join(parts) + "\n").encode()
+        if len(line) >= REQUEST_MAX:
+            raise ValueError(f"request longer than {REQUEST_MAX} bytes")
         try:
             os.write(self._req, line)
         except OSError as exc:

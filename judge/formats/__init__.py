@@ -4,11 +4,14 @@
 ``load(path) -> Problem``).  :func:`load_problem` picks the first format whose ``detect`` accepts the
 folder (Kattis before Themis, since a Kattis package is recognised by its ``problem.yaml``) and
 also accepts a ``.zip``/``.kpp`` file, extracted safely (see :mod:`judge.formats.archive`) into
-``extract_to`` or a fresh temporary folder.  To add a format, write a module with ``detect`` and
+``extract_to`` or a fresh temporary folder removed at process exit (long-running processes should
+pass ``extract_to`` or use :func:`judge.formats.archive.extract_zip` themselves).  To add a format, write a module with ``detect`` and
 ``load`` and call :func:`register`.
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -61,7 +64,11 @@ def load_problem(path: str | Path, format: str | None = None, *, extract_to: str
     if path.is_file():
         if not zipfile.is_zipfile(path):
             raise ProblemError(f"{path}: a package must be a folder or a zip file")
-        dest = Path(extract_to) if extract_to else Path(tempfile.mkdtemp(prefix="pkg-"))
+        if extract_to:
+            dest = Path(extract_to)
+        else:  # a private temporary folder, removed when the process exits
+            dest = Path(tempfile.mkdtemp(prefix="pkg-"))
+            atexit.register(shutil.rmtree, dest, True)
         archive.extract_zip(path, dest)
         path = archive.package_root(dest)
     if format is None:

@@ -86,9 +86,20 @@ def live_server(tmp_path):
         conn.close()
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # rq: warm shutdown
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @pytest.fixture
 def judge_worker(live_server):
-    """A real worker process judging the live server's queue in Docker."""
+    """A real worker process judging the live server's queue in Docker, and the sweeper beside it
+    (as in production: it re-queues work that Redis lost)."""
     app = live_server.app
     env = {
         **os.environ,
@@ -97,21 +108,21 @@ def judge_worker(live_server):
         "JUDGE_QUEUE": app.config["JUDGE_QUEUE"],
         "SECRET_KEY": "test-secret",
         "PROBLEMS_DIR": app.config["PROBLEMS_DIR"],
+        "SWEEP_QUEUED_SECONDS": "3",
     }
-    log_path = live_server.tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "webapp.worker"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+    commands = {
+        "worker": [sys.executable, "-m", "webapp.worker"],
+        "sweeper": [sys.executable, "-m", "flask", "--app", "webapp", "sweeper", "--interval", "1"],
+    }
+    procs = []
     try:
-        yield proc
+        for name, argv in commands.items():
+            with open(live_server.tmp_path / f"{name}.log", "wb") as log:
+                procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        yield procs[0]
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # rq's warm shutdown
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        for proc in procs:
+            _stop(proc)
 
 
 @pytest.fixture

@@ -140,6 +140,7 @@ ECHO_PACKAGE = {
     "submissions/wrong_answer/triple.py": "print(3 * int(input()), flush=True)\n",
     # rejected, then crashes on the closed pipe: still WA (the validator decided first)
     "submissions/wrong_answer/wrong_then_reads.py": "print(3 * int(input()), flush=True)\ninput()\n",
+    "submissions/wrong_answer/exits_at_once.c": "int main(void) { return 0; }\n",
     "submissions/run_time_error/crash.py": "n = int(input())\nraise SystemExit(3)\n",
     "submissions/time_limit_exceeded/never_reads.c":
         "int main(void){ for(;;){} }\n",

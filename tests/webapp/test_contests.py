@@ -505,6 +505,8 @@ def test_queue_and_rejudge(client, login, world, organiser, redis_conn):
     page = client.get(f"/contests/{contest.id}/queue").get_data(as_text=True)
     assert "Đang chờ hoặc đang chấm: 1 bài nộp." in page
     assert "trung bình 3.0 giây" in page
+    partial = client.get(f"/contests/{contest.id}/queue?partial=1").get_data(as_text=True)  # live refresh
+    assert "<html" not in partial and f">{waiting.id}</a>" in partial
     r = client.post_form(f"/contests/submissions/{done.id}/rejudge", {"reason": "phúc khảo"},
                          form_url=f"/contests/{contest.id}/queue")
     assert r.status_code == 302

@@ -539,6 +539,11 @@ def problem(problem_id: int):
     contest = division.contest
     form = SubmitForm()
     form.language.choices = _language_choices(division)
+    if request.method == "GET":  # the language this student used last, else C++ / Python
+        last = db.session.scalar(select(Submission.language).where(Submission.user_id == current_user.id)
+                                 .order_by(Submission.id.desc()).limit(1))
+        allowed = division.language_list
+        form.language.data = next((k for k in (last, "cpp", "python3") if k in allowed), allowed[0] if allowed else None)
     status = 200
     if form.validate_on_submit():
         try:
@@ -701,8 +706,13 @@ def queue(contest_id: int):
         rq_count = judge_queue().count
     except Exception:  # Redis down: the page still shows the database view
         rq_count = None
-    return render_template("contests/queue.html", contest=contest, waiting=waiting, recent=recent, stats=stats,
-                           now=now, rq_count=rq_count, action=ActionForm())
+    context = dict(contest=contest, waiting=waiting, recent=recent, stats=stats, now=now, rq_count=rq_count,
+                   action=ActionForm())
+    if request.args.get("partial"):
+        response = current_app.make_response(render_template("contests/_queue_tables.html", **context))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("contests/queue.html", **context)
 
 
 def _rejudge_back(default: str):

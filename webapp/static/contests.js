@@ -66,8 +66,8 @@
     if (root.getAttribute("data-done") !== "true") { setTimeout(poll, delay); }
   }
 
-  // --- scoreboard: replace the table with the server-rendered fragment -----------------------------
-  function watchScoreboard(root) {
+  // --- scoreboard, queue: replace a block with its server-rendered fragment (data-poll) -------------
+  function watchFragment(root) {
     var url = root.getAttribute("data-poll");
     var interval = parseInt(root.getAttribute("data-interval") || "0", 10);
     if (!url || !interval) { return; }
@@ -114,8 +114,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var sub = document.getElementById("submission");
     if (sub) { watchSubmission(sub); }
-    var board = document.getElementById("scoreboard");
-    if (board) { watchScoreboard(board); }
+    document.querySelectorAll("[data-poll]").forEach(watchFragment);
     confirmForms();
     languageFromFile();
   });
