@@ -106,8 +106,9 @@ class _Judging:
         self.source = source
         self.lang = lang
         self.cpu_limit = time_limit * lang.time_multiplier
-        self.memory_limit = memory_limit
-        self.output_limit = problem.output_limit << 20
+        self.memory_limit = int(memory_limit)  # MiB
+        self.output_limit = int(problem.output_limit * (1 << 20))  # bytes
+        self.output_limit_mib = -(-self.output_limit >> 20)  # rounded up
         self.on_progress = on_progress
         self.compile_limits = compile_limits
         self.tests = problem.tests()
@@ -201,7 +202,7 @@ class _Judging:
         name = "outfile" if out.collected else "output"
         size = out.collected_bytes if out.collected else box.file_size("output")
         if out.signal == signal_module.SIGXFSZ or size >= self.output_limit:
-            return R.OLE, 0.0, f"output over {self.problem.output_limit} MiB"
+            return R.OLE, 0.0, f"output over {self.problem.output_limit:g} MiB"
         if out.signal:
             return R.RE, 0.0, f"killed by {signal_name(out.signal)}"
         if out.exit_code != 0:
@@ -226,9 +227,9 @@ class _Judging:
     # -- whole submission ---------------------------------------------------------------------
     def judge(self) -> JudgeResult:
         input_mib = max((os.path.getsize(t.input_path) for t in self.tests), default=0) >> 20
-        mem = container_memory_mib(self.memory_limit, self.problem.output_limit, input_mib,
+        mem = container_memory_mib(self.memory_limit, self.output_limit_mib, input_mib,
                                    self.compile_limits.memory_mib)
-        box_mib = input_mib + self.problem.output_limit + 64
+        box_mib = input_mib + self.output_limit_mib + 64
         timings: dict[str, float] = {}  # wall seconds per phase, for benchmarks and the logs
         t0 = time.perf_counter()
         try:

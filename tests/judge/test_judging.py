@@ -50,7 +50,8 @@ def test_progress_and_flat_scores(judge, make_problem):
     assert d["memory"] == max(t["memory"] for t in d["tests"]) > 0
 
 
-def test_time_and_memory_limit_overrides(judge, aplusb):
+def test_time_and_memory_limit_overrides(judge, make_problem):
+    aplusb = make_problem([("1 2\n", "3\n")])
     src = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass\n" \
           "a, b = map(int, input().split())\nprint(a + b)\n"
     # python3's multiplier is 2: 0.25 s × 2 = 0.5 s < 0.6 s; 1 s × 2 leaves room

@@ -257,6 +257,27 @@ def test_only_owner_and_staff_see_a_submission(client, world):
     assert api(client, "hs1")("GET", "/api/v1/submissions/424242").status_code == 404
 
 
+def test_list_submissions_own_or_all_for_staff(client, world):
+    body = {"problem_id": world["pub"].id, "language": "cpp", "source": CPP}
+    mine = [api(client, "hs1")("POST", "/api/v1/submissions", json=body).get_json()["id"] for _ in range(2)]
+    theirs = api(client, "hs2")("POST", "/api/v1/submissions", json=body).get_json()["id"]
+    call = api(client, "hs1")
+    listed = call("GET", "/api/v1/submissions").get_json()["submissions"]
+    assert [s["id"] for s in listed] == mine[::-1]
+    assert "tests" not in listed[0] and listed[0]["status"] == "queued"
+    assert [s["id"] for s in call("GET", "/api/v1/submissions?limit=1").get_json()["submissions"]] == [mine[1]]
+    assert call("GET", f"/api/v1/submissions?problem_id={world['other'].id}").get_json()["submissions"] == []
+    r = call("GET", f"/api/v1/submissions?user_id={world['rival'].id}")
+    assert r.status_code == 403
+    r = call("GET", "/api/v1/submissions?limit=many")
+    assert r.status_code == 422 and "limit" in r.get_json()["error"]
+    staff = api(client, "gk")
+    assert [s["id"] for s in staff("GET", "/api/v1/submissions").get_json()["submissions"]] == [theirs, *mine[::-1]]
+    by_user = staff("GET", f"/api/v1/submissions?user_id={world['rival'].id}&contest_id={world['contest'].id}")
+    assert [s["id"] for s in by_user.get_json()["submissions"]] == [theirs]
+    assert staff("GET", f"/api/v1/submissions?contest_id={world['elsewhere'].id}").get_json()["submissions"] == []
+
+
 def test_submission_refusals(client, world):
     call = api(client, "hs1")
 

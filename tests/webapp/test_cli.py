@@ -68,3 +68,15 @@ def test_migrations_match_models(tmp_path, monkeypatch):
         for name, table in db.metadata.tables.items():
             cols = {c["name"] for c in inspect(db.engine).get_columns(name)}
             assert cols == {c.name for c in table.columns}, name
+
+
+def test_demo_contest_admits_new_students_by_level(app, client):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    resp = client.post_form("/auth/register", {
+        "full_name": "Lý Gia Hân", "date_of_birth": "2010-05-05", "school_level": "upper_secondary", "grade": "10",
+        "new_school": "THPT Lê Quý Đôn", "username": "hanlg", "password": "abc12345", "confirm": "abc12345",
+    })
+    assert resp.status_code == 302
+    user = db.session.scalar(select(User).where(User.username == "hanlg"))
+    parts = db.session.scalars(select(Participation).where(Participation.user_id == user.id)).all()
+    assert [p.division.code for p in parts] == ["C1"]

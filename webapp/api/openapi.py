@@ -94,6 +94,11 @@ SCHEMAS: dict[str, dict] = {
             "source": {"type": "string", "maxLength": 65536},
         },
     },
+    "SubmissionList": {
+        "type": "object", "required": ["submissions"],
+        "properties": {"submissions": {"type": "array", "items": _ref("Submission"),
+                                       "description": "each without its `tests` list"}},
+    },
     "SubmissionCreated": {
         "type": "object", "required": ["id"],
         "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "url": {"type": "string"}},
@@ -108,7 +113,7 @@ SCHEMAS: dict[str, dict] = {
         },
     },
     "Submission": {
-        "type": "object", "required": ["id", "status", "tests"],
+        "type": "object", "required": ["id", "status", "verdict", "score"],
         "properties": {
             "id": {"type": "integer"}, "user_id": {"type": "integer"}, "problem_id": {"type": "integer"},
             "language": {"type": "string"},
@@ -213,6 +218,17 @@ def build_document(server_url: str = "/api/v1") -> dict:
             },
         },
         "/submissions": {
+            "get": {
+                "operationId": "listSubmissions", "security": bearer, "summary": "Submissions, newest first",
+                "description": "A student's own; organisers and judges see everybody's (filter with user_id). "
+                               "Without per-test results.",
+                "parameters": [
+                    {"name": name, "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}}
+                    for name in ("problem_id", "contest_id", "user_id", "limit")
+                ],
+                "responses": {"200": {"description": "The submissions.", **_json(_ref("SubmissionList"))},
+                              **_errors("401", "403", "422")},
+            },
             "post": {
                 "operationId": "createSubmission", "security": bearer, "summary": "Submit a solution",
                 "description": "Judged asynchronously: poll GET /submissions/{submission_id} until status is done.",

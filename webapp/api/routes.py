@@ -298,6 +298,37 @@ def create_submission():
     return response
 
 
+@bp.get("/submissions")
+@token_required
+def list_submissions():
+    """The caller's submissions, newest first (staff: everybody's, or ?user_id=). Filters:
+    ?problem_id=, ?contest_id=; at most ?limit= (default 50, max 200). Without per-test rows."""
+    user = g.api_user
+    query = select(Submission)
+    args = {}
+    for name in ("problem_id", "contest_id", "user_id", "limit"):
+        raw = request.args.get(name)
+        if raw is not None:
+            if not raw.isdigit():
+                raise ApiError(422, f"Invalid query parameter: {name} must be a positive integer.")
+            args[name] = int(raw)
+    if is_staff(user):
+        if "user_id" in args:
+            query = query.where(Submission.user_id == args["user_id"])
+    else:
+        if args.get("user_id", user.id) != user.id:
+            raise ApiError(403, "You may list only your own submissions.")
+        query = query.where(Submission.user_id == user.id)
+    if "problem_id" in args:
+        query = query.where(Submission.problem_id == args["problem_id"])
+    if "contest_id" in args:
+        query = query.join(Problem, Problem.id == Submission.problem_id).join(Division, Division.id == Problem.division_id) \
+            .where(Division.contest_id == args["contest_id"])
+    limit = min(max(args.get("limit", 50), 1), 200)
+    subs = db.session.scalars(query.order_by(Submission.id.desc()).limit(limit)).all()
+    return jsonify(submissions=[{k: v for k, v in submission_json(s).items() if k != "tests"} for s in subs])
+
+
 @bp.get("/submissions/<int:submission_id>")
 @token_required
 def get_submission(submission_id: int):

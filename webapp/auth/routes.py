@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import LEVEL_ORDER, School, User, audit, utcnow
 from ..services.accounts import LEVEL_LABELS, generate_password, make_username, validate_student
 from ..services.student_import import ImportError_, parse_students
+from ..services.demo import admit_to_demo
 from ..services.users import create_student, username_taken
 from . import bp
 from .decorators import role_required
@@ -103,6 +104,7 @@ def register():
                 field.errors = list(field.errors) + [message]
         if form_ok and not data.errors:
             user = create_student(data, data.username, form.password.data)
+            admit_to_demo(user)
             db.session.commit()
             login_user(user)
             flash(_("Đăng ký thành công. Chào mừng %(n)s!", n=user.full_name), "success")
@@ -138,7 +140,7 @@ def import_students():
             username = s.username or make_username(s.full_name, lambda u: u in chosen or username_taken(u))
             chosen.add(username)
             password = generate_password()
-            create_student(s, username, password)
+            admit_to_demo(create_student(s, username, password))
             credentials.append((s, username, password))
         audit(current_user, "students.import", upload.filename or "", count=len(credentials))
         db.session.commit()

@@ -110,3 +110,19 @@ def admit_students(contest: Contest) -> int:
         db.session.add(Participation(contest_id=contest.id, division_id=divisions[code].id, user_id=user.id))
         added += 1
     return added
+
+
+def admit_to_demo(user: User) -> None:
+    """The demo contest admits every student to the division of their level (called on registration
+    and import; does nothing when there is no demo contest)."""
+    contest = db.session.scalar(select(Contest).where(Contest.name == DEMO_CONTEST))
+    if contest is None or user.role != "student":
+        return
+    code = division_for_level(user.school_level)
+    division = next((d for d in contest.divisions if d.code == code), None)
+    if division is None:
+        return
+    db.session.flush()
+    exists = db.session.scalar(select(Participation.id).where(Participation.contest_id == contest.id, Participation.user_id == user.id))
+    if exists is None:
+        db.session.add(Participation(contest_id=contest.id, division_id=division.id, user_id=user.id))
