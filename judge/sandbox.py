@@ -26,7 +26,6 @@ import json
 import os
 import select
 import shutil
-import stat
 import tempfile
 import threading
 import time
@@ -37,11 +36,15 @@ CONTESTANT_UID = 1500
 COMPILER_UID = 1501
 LABEL = "tinhoctre-judge"
 OWNER_LABEL = "tinhoctre-judge.owner"
-OWNER = f"{os.uname().nodename}:{os.getpid()}"  # which judge process created a container
 CREATED_IDS: set[str] = set()  # ids of the containers this process created (tests audit them)
 READY_TIMEOUT = 30.0  # seconds for the container to start and the runner to say hello
 REQUEST_MAX = 65536  # bytes of one request line (runner.c: LINE_MAX_LEN)
 PROTOCOL_MARGIN = 10.0  # seconds added to a request's wall limit before we give up on the runner
+
+
+def owner() -> str:
+    """Value of the owner label: which judge process (host:pid) created a container."""
+    return f"{os.uname().nodename}:{os.getpid()}"
 
 
 def image() -> str:
@@ -68,12 +71,17 @@ def worker_cpus() -> str:
 
 
 def io_root() -> str:
-    """Where per-submission io dirs are made: ``$JUDGE_IO_ROOT``, else /dev/shm (RAM), else TMPDIR."""
+    """Where per-submission io dirs are made: ``$JUDGE_IO_ROOT``, else /dev/shm (RAM) when it has
+    at least 1 GiB free, else TMPDIR."""
     root = os.environ.get("JUDGE_IO_ROOT")
     if root:
         return root
-    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-        return "/dev/shm"
+    try:
+        st = os.statvfs("/dev/shm")
+        if os.access("/dev/shm", os.W_OK) and st.f_bavail * st.f_frsize >= 1 << 30:
+            return "/dev/shm"  # outputs of up to 64 MiB per test need room
+    except OSError:
+        pass
     return tempfile.gettempdir()
 
 
@@ -184,7 +192,7 @@ class Sandbox:
                 cpuset_cpus=self.cpus,
                 read_only=True,
                 tmpfs={
-                    "/box": f"{tmpfs_common},size={self.box_mib}m,mode=0755,uid={CONTESTANT_UID},gid={CONTESTANT_UID}",
+                    "/box": f"{tmpfs_common},noexec,size={self.box_mib}m,mode=0755,uid={CONTESTANT_UID},gid={CONTESTANT_UID}",
                     "/prog": f"{tmpfs_common},exec,size={self.prog_mib}m,mode=0755,uid={COMPILER_UID},gid={COMPILER_UID}",
                     "/tmp": f"{tmpfs_common},noexec,size={self.tmp_mib}m,mode=1777",
                 },
@@ -196,7 +204,7 @@ class Sandbox:
                 volumes={str(self.io): {"bind": "/io", "mode": "rw"}},
                 user="0:0",
                 working_dir="/",
-                labels={LABEL: "1", OWNER_LABEL: OWNER},
+                labels={LABEL: "1", OWNER_LABEL: owner()},
                 auto_remove=True,
                 log_config={"type": "none", "config": {}},
                 hostname="judge",
@@ -405,7 +413,7 @@ def wait_for_removal(timeout: float = 60.0) -> None:
 def leftover_containers(mine_only: bool = True) -> list:
     """Judge containers still present (running or not): those this process created, or all of
     them with ``mine_only=False`` (other judge processes may be running). None when idle."""
-    label = f"{OWNER_LABEL}={OWNER}" if mine_only else LABEL
+    label = f"{OWNER_LABEL}={owner()}" if mine_only else LABEL
     return docker_client().containers.list(all=True, filters={"label": label})
 
 

@@ -46,7 +46,7 @@ debian_mirror() {
 
 ensure_base() {
     if docker image inspect "$BASE" >/dev/null 2>&1; then return 0; fi
-    if docker pull "$BASE" >/dev/null 2>&1; then return 0; fi
+    if timeout 120 docker pull "$BASE" >/dev/null 2>&1; then return 0; fi
     echo "no registry: building $BASE with debootstrap"
     if ! command -v debootstrap >/dev/null 2>&1; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap

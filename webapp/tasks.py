@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
+from sqlalchemy import select, update
 from rq import get_current_job
 
 from .extensions import db
@@ -69,18 +70,34 @@ def _judge(submission_id: int) -> str:
     conn = redis_conn()
     seconds = current_app.config.get("JUDGE_LEASE_SECONDS", LEASE_SECONDS)
     # Claim: bump the attempt number; only the holder of the current number may write results.
-    sub.attempts += 1
-    attempt = sub.attempts
-    sub.status = SubmissionStatus.JUDGING.value
-    sub.started_at = utcnow()
-    db.session.execute(SubmissionTest.__table__.delete().where(SubmissionTest.submission_id == sub.id))
+    # The increment is one UPDATE, so two workers claiming at once get different numbers.
+    db.session.execute(
+        update(Submission).where(Submission.id == submission_id)
+        .values(attempts=Submission.attempts + 1, status=SubmissionStatus.JUDGING.value, started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    attempt = db.session.execute(select(Submission.attempts).where(Submission.id == submission_id)).scalar_one()
+    db.session.execute(SubmissionTest.__table__.delete().where(SubmissionTest.submission_id == submission_id))
     db.session.commit()
+    db.session.expire_all()
+    sub = db.session.get(Submission, submission_id)
     job = get_current_job()
 
     def still_mine() -> bool:
-        db.session.expire_all()
-        current = db.session.get(Submission, submission_id)
-        return current is not None and current.attempts == attempt
+        """Lock the submission row for this transaction iff this attempt is still the current one.
+
+        A conditional UPDATE (not a read) so that checking and the writes that follow are one
+        transaction: a newer attempt's claim waits for it, or it sees the newer number and backs off.
+        """
+        db.session.rollback()
+        row = db.session.execute(
+            update(Submission).where(Submission.id == submission_id, Submission.attempts == attempt)
+            .values(attempts=attempt).execution_options(synchronize_session=False)
+        )
+        if row.rowcount != 1:
+            db.session.rollback()
+            return False
+        return True
 
     def on_progress(test, index: int, total: int) -> None:
         if not still_mine():

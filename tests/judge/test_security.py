@@ -191,6 +191,10 @@ probe("write_usr", lambda: open("/usr/bin/pwned", "w"))
 probe("write_prog", lambda: open("/prog/pwned", "w"))
 probe("replace_program", lambda: open("/prog/main.py", "a"))
 probe("setuid", lambda: os.setuid(0))
+def exec_from_box():
+    import shutil, subprocess
+    shutil.copy("/bin/true", "mytrue"); os.chmod("mytrue", 0o755); subprocess.run(["./mytrue"])
+probe("exec_from_box", exec_from_box)
 probe("host_shm", lambda: [d for d in os.listdir("/dev/shm") if d.startswith("judge-")][0] if
       [d for d in os.listdir("/dev/shm") if d.startswith("judge-")] else (_ for _ in ()).throw(OSError()))
 print("\\n".join(checks))
@@ -198,7 +202,7 @@ a = 1
 """
     names = ["answer", "answer_dir", "other_submission", "io_dir", "io_fifo", "runner_environ",
              "runner_cwd", "runner_root", "shadow", "write_root", "write_usr", "write_prog",
-             "replace_program", "setuid", "host_shm"]
+             "replace_program", "setuid", "exec_from_box", "host_shm"]
     answer_path.write_text("\n".join(f"{n}:blocked" for n in names) + "\n")
     res = judge(problem, probe, "python3")
     assert res.verdict == "AC", res.to_dict()
