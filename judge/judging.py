@@ -15,7 +15,8 @@ Per test (effective CPU limit ``T = time_limit × language.time_multiplier``):
   when its resident memory passed the limit, or its peak resident memory (``ru_maxrss``) exceeds
   the limit (both for languages with ``rss_limited``: not Java, whose heap is capped by ``-Xmx``);
   TLE if the runner stopped the program at the CPU limit or at the wall limit ``2·T + 1 s``, or if the
-  measured CPU time (user + system) exceeds ``T``;
+  measured CPU time exceeds ``T`` (:func:`cpu_time`: user + system, including children the program
+  did not wait for);
   MLE if the program failed and its output shows the language's out-of-memory marker (Java);
   OLE if the output reached the output limit (``RLIMIT_FSIZE``: the write failed or SIGXFSZ);
   RE if the program was killed by a signal or exited with a non-zero code;
@@ -53,6 +54,7 @@ except ImportError:  # pragma: no cover - flat scoring fallback
     _grading = None
 
 COMPILE_MESSAGE_CAP = 64 * 1024  # bytes of compiler output kept
+MAX_SOURCE_BYTES = 4 << 20  # a larger source is a CE without starting a container
 STDERR_HEAD = 4096  # bytes of a program's stderr read back (for out-of-memory markers)
 
 ProgressCallback = Callable[[TestResult, int, int], None]
@@ -89,6 +91,13 @@ def container_memory_mib(memory_limit: int, output_limit: int, input_mib: int,
     return max(compile_mib, memory_limit + output_limit + input_mib + 64)
 
 
+def cpu_time(out) -> float:
+    """CPU seconds charged to a test: ``max(ru_utime + ru_stime of the program, tree_cpu)``, where
+    tree_cpu (the container cgroup's CPU during the run, minus the runner's own) also covers
+    processes the program started but never waited for."""
+    return max(out.cpu, out.tree_cpu)
+
+
 def signal_name(sig: int) -> str:
     try:
         return signal_module.Signals(sig).name
@@ -123,7 +132,7 @@ class _Judging:
         """Compile in /prog as the compiler uid. Returns (ok, compiler message)."""
         box = self.box
         assert box is not None
-        box.put_file("source", self.source.encode("utf-8"))
+        box.put_file("source", self.source.encode("utf-8", "replace"))
         cl = self.compile_limits
         argv = self.lang.compile(self.src_name) if self.lang.compile else ["/bin/true"]
         out = box.execute(
@@ -173,7 +182,7 @@ class _Judging:
         )
         if out.exec_error:
             raise SandboxError(f"cannot start the program: {out.exec_error}")
-        res = TestResult(name=test.name, group=test.group, time=out.cpu, wall_time=out.wall,
+        res = TestResult(name=test.name, group=test.group, time=cpu_time(out), wall_time=out.wall,
                          memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
                          signal=out.signal or None)
         res.verdict, res.score, res.message = self.classify(test, out)
@@ -189,7 +198,7 @@ class _Judging:
             return R.MLE, 0.0, "killed at the memory limit"
         if self.lang.rss_limited and out.memory_kib > self.memory_limit * 1024:
             return R.MLE, 0.0, f"peak memory {out.memory_kib} KiB"
-        if out.limit == "cpu" or out.cpu > self.cpu_limit:
+        if out.limit == "cpu" or cpu_time(out) > self.cpu_limit:
             return R.TLE, 0.0, f"CPU time over {self.cpu_limit:g} s"
         if out.limit == "wall":
             return R.TLE, 0.0, f"wall time over {wall_limit(self.cpu_limit):g} s"
@@ -277,6 +286,11 @@ def judge_submission(problem: Problem, source: str, language: str, *,
     """Judge ``source`` written in ``language`` (a key of ``judge.languages.LANGUAGES``) on
     ``problem``. ``time_limit`` (seconds) and ``memory_limit`` (MiB) override the problem's."""
     lang = get_language(language)
+    size = len(source.encode("utf-8", "replace"))
+    if size > MAX_SOURCE_BYTES:
+        return JudgeResult(R.CE, 0.0, problem.max_score,
+                           compile_output=f"The source is {size} bytes, over the limit of "
+                                          f"{MAX_SOURCE_BYTES // 1024} KiB")
     last: Exception | None = None
     for _attempt in range(2):  # a judge fault is retried once, in a fresh container
         job = _Judging(problem, source, lang,

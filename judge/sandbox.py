@@ -126,6 +126,7 @@ class RunOutcome:
     sys: float
     wall: float
     memory_kib: int  # ru_maxrss
+    tree_cpu: float  # CPU of the container's cgroup during the run minus the runner's; -1 unknown
     limit: str  # "" | "cpu" | "wall" | "memory": the runner killed it for that
     oom: bool  # the container's memory cgroup killed something during the run
     exec_error: str
@@ -376,6 +377,7 @@ class Sandbox:
         return RunOutcome(
             exited=reply["exited"], exit_code=reply["code"], signal=reply["signal"],
             cpu=reply["cpu"], user=reply["user"], sys=reply["sys"], wall=reply["wall"],
+            tree_cpu=reply.get("tree_cpu", -1.0),
             memory_kib=reply["rss_kib"], limit=reply["limit"], oom=reply["oom"],
             exec_error=reply["exec_error"], collected=reply["collected"],
             collected_bytes=reply["collected_bytes"], pipe_bytes=reply["pipe_bytes"], raw=reply,

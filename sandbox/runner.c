@@ -24,12 +24,15 @@
  * with wait4() and reports
  *
  *   cpu  = ru_utime + ru_stime of the child (kernel time included), seconds
+ *   tree_cpu = CPU time of the container's cgroup during the run minus the runner's own: also
+ *         counts processes the program started and never waited for (-1 if no cgroup file)
  *   wall = CLOCK_MONOTONIC(after wait4) - CLOCK_MONOTONIC(before fork), seconds
  *   rss_kib = ru_maxrss of the child: the high-water RSS of the program and of the descendants it
  *         waited for. The runner is a small static binary, so the RSS a child inherits from it
  *         before exec (which the kernel folds into ru_maxrss) is a few hundred KiB at most.
  *
- * The CPU limit is enforced by polling /proc/<pid>/stat (utime+stime+cutime+cstime) every 20 ms
+ * The CPU limit is enforced by polling /proc/<pid>/stat (utime+stime+cutime+cstime) and tree_cpu
+ * every 20 ms
  * and, as a safety net, RLIMIT_CPU (whole seconds). The wall limit is enforced by the same loop,
  * and so is rss_kib (if given): a program whose resident memory (/proc/<pid>/statm) exceeds it is
  * killed at once (limit "memory") instead of growing up to the container's memory cgroup.
@@ -90,6 +93,7 @@ struct request {
 struct outcome {
     int exited, code, sig;
     double cpu, user, sys, wall;
+    double tree_cpu; /* CPU of every process of the container during the run, -1 if unknown */
     long rss_kib;
     const char *limit; /* "", "cpu", "wall" or "memory" */
     int oom;
@@ -101,6 +105,7 @@ struct outcome {
 
 static FILE *resp;
 static const char *oom_file; /* cgroup file with an "oom_kill N" line, or NULL */
+static const char *cpu_file; /* cgroup CPU usage: v1 cpuacct.usage (ns) or v2 cpu.stat, or NULL */
 
 static double now_mono(void)
 {
@@ -152,6 +157,40 @@ static long read_oom_kills(void)
             total = val;
     fclose(f);
     return total;
+}
+
+/* CPU time used by every process of the container (its cgroup), seconds; -1 if unknown. */
+static double read_cgroup_cpu(void)
+{
+    if (!cpu_file)
+        return -1;
+    FILE *f = fopen(cpu_file, "re");
+    if (!f)
+        return -1;
+    double result = -1;
+    char key[64];
+    unsigned long long val;
+    if (strstr(cpu_file, "cpuacct.usage")) {
+        if (fscanf(f, "%llu", &val) == 1)
+            result = val / 1e9;
+    } else {
+        while (fscanf(f, "%63s %llu", key, &val) == 2)
+            if (strcmp(key, "usage_usec") == 0) {
+                result = val / 1e6;
+                break;
+            }
+    }
+    fclose(f);
+    return result;
+}
+
+/* The runner's own CPU time (user + system), seconds. */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
 }
 
 /* utime+stime+cutime+cstime of a live process in seconds, -1 if it is gone. */
@@ -499,6 +538,7 @@ static int run(struct request *r, int sfd, struct outcome *o)
         return -1;
     }
     long oom_before = read_oom_kills();
+    double cg_before = read_cgroup_cpu(), self_before = self_cpu();
     sigset_t oldmask; /* the runner keeps SIGCHLD blocked; the child gets an empty mask */
     sigemptyset(&oldmask);
 
@@ -560,6 +600,11 @@ static int run(struct request *r, int sfd, struct outcome *o)
                 kill(-1, SIGKILL);
             } else {
                 double c = proc_cpu(pid);
+                if (cg_before >= 0) { /* also count processes the program does not wait for */
+                    double tree = read_cgroup_cpu() - cg_before - (self_cpu() - self_before);
+                    if (tree > c)
+                        c = tree;
+                }
                 if (c > cpu_limit) {
                     o->limit = "cpu";
                     kill(-1, SIGKILL);
@@ -615,6 +660,14 @@ static int run(struct request *r, int sfd, struct outcome *o)
     if (message_fd >= 0)
         close(message_fd);
     o->pipe_bytes = pipe_total;
+    o->tree_cpu = -1;
+    if (cg_before >= 0) {
+        double cg_after = read_cgroup_cpu();
+        if (cg_after >= 0)
+            o->tree_cpu = cg_after - cg_before - (self_cpu() - self_before);
+        if (o->tree_cpu < 0 && cg_after >= 0)
+            o->tree_cpu = 0;
+    }
 
     o->user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
     o->sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
@@ -672,10 +725,10 @@ static void reply(const struct outcome *o)
 {
     fprintf(resp,
             "{\"ok\":true,\"exited\":%s,\"code\":%d,\"signal\":%d,\"cpu\":%.6f,\"user\":%.6f,"
-            "\"sys\":%.6f,\"wall\":%.6f,\"rss_kib\":%ld,\"limit\":\"%s\",\"oom\":%s,"
+            "\"sys\":%.6f,\"wall\":%.6f,\"tree_cpu\":%.6f,\"rss_kib\":%ld,\"limit\":\"%s\",\"oom\":%s,"
             "\"collected\":%s,\"collected_bytes\":%lld,\"pipe_bytes\":%lld,\"exec_error\":",
             o->exited ? "true" : "false", o->code, o->sig, o->cpu, o->user, o->sys, o->wall,
-            o->rss_kib, o->limit, o->oom ? "true" : "false", o->collected ? "true" : "false",
+            o->tree_cpu, o->rss_kib, o->limit, o->oom ? "true" : "false", o->collected ? "true" : "false",
             o->collected_bytes, o->pipe_bytes);
     json_str(resp, o->exec_error);
     fputs("}\n", resp);
@@ -700,6 +753,10 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 
+    if (access("/sys/fs/cgroup/cpuacct/cpuacct.usage", R_OK) == 0)
+        cpu_file = "/sys/fs/cgroup/cpuacct/cpuacct.usage";
+    else if (access("/sys/fs/cgroup/cpu.stat", R_OK) == 0)
+        cpu_file = "/sys/fs/cgroup/cpu.stat";
     if (access("/sys/fs/cgroup/memory/memory.oom_control", R_OK) == 0)
         oom_file = "/sys/fs/cgroup/memory/memory.oom_control";
     else if (access("/sys/fs/cgroup/memory.events", R_OK) == 0)
@@ -717,7 +774,8 @@ int main(int argc, char **argv)
     }
     FILE *req = fdopen(req_fd, "r");
     resp = fdopen(resp_fd, "w");
-    fprintf(resp, "{\"ready\":true,\"oom_counter\":%s}\n", oom_file ? "true" : "false");
+    fprintf(resp, "{\"ready\":true,\"oom_counter\":%s,\"cgroup_cpu\":%s}\n",
+            oom_file ? "true" : "false", cpu_file ? "true" : "false");
     fflush(resp);
 
     static char line[LINE_MAX_LEN];

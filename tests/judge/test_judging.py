@@ -105,3 +105,8 @@ def test_cli_bad_input(tmp_path):
         assert proc.returncode != 0
         assert proc.stdout == ""
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_oversized_source_is_a_compile_error_without_a_container(aplusb):
+    res = judge_submission(aplusb, "x = 1\n" * (1 << 20), "python3")
+    assert res.verdict == "CE" and "over the limit" in res.compile_output

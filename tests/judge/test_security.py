@@ -36,6 +36,7 @@ C_PRELUDE = """
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/wait.h>
 void attack(void);
 int main(void) {
     char w[32];
@@ -60,7 +61,8 @@ def test_fork_bomb(judge, attack_then_ab, aplusb):
 
 
 def test_memory_bomb(judge, attack_then_ab, aplusb):
-    body = """void attack(void){ for(;;){ char *p = malloc(64<<20); if(!p) abort(); memset(p, 1, 64<<20); } }"""
+    body = """char *volatile keep;
+    void attack(void){ for(;;){ char *p = malloc(64<<20); if(!p) abort(); memset(p, 1, 64<<20); keep = p; } }"""
     t = run_attack(judge, attack_then_ab, body, memory_limit=128)
     assert t.verdict == "MLE", t
     healthy(judge, aplusb)
@@ -68,10 +70,11 @@ def test_memory_bomb(judge, attack_then_ab, aplusb):
 
 def test_memory_bomb_in_children_hits_the_cgroup(judge, attack_then_ab, aplusb):
     # every child stays below the per-process limit, together they pass the container's cgroup
-    body = """void attack(void){ for(int i=0;i<40;i++) if(fork()==0){ char *p=malloc(100<<20);
-        memset(p,1,100<<20); pause(); } pause(); }"""
-    t = run_attack(judge, attack_then_ab, body, memory_limit=128, time_limit=1)
-    assert t.verdict == "MLE", t
+    body = """char *volatile keep;
+    void attack(void){ for(int i=0;i<40;i++) if(fork()==0){ char *p=malloc(100<<20);
+        memset(p,1,100<<20); keep = p; sleep(2); _exit(0); } while (wait(NULL) > 0); }"""
+    t = run_attack(judge, attack_then_ab, body, memory_limit=128, time_limit=3)
+    assert t.verdict == "MLE" and "killed" in t.message, t
     healthy(judge, aplusb)
 
 
@@ -83,6 +86,16 @@ def test_output_flood(judge, make_problem, aplusb, stream):
     t = run_attack(judge, problem, body)
     assert t.verdict == "OLE", t
     healthy(judge, aplusb)
+
+
+def test_cpu_burnt_in_children_never_waited_for_is_counted(judge, attack_then_ab):
+    # the parent sleeps in read() while an un-waited child computes: wait4's rusage alone sees ~0
+    body = """void attack(void){ int p[2]; pipe(p);
+        if (fork() == 0) { volatile unsigned long x = 0; for (long i = 0; i < 3000000000L; i++) x++;
+                           write(p[1], "k", 1); _exit(0); }
+        char c; read(p[0], &c, 1); }"""
+    t = run_attack(judge, attack_then_ab, body, time_limit=0.5)
+    assert t.verdict == "TLE" and t.time >= 0.5, t
 
 
 def test_sleeping_forever_is_tle_by_wall_time(judge, attack_then_ab):

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from judge.formats import archive, load_problem
+from judge.program_checkers import compile_checker
 from judge.problem import ProblemError
 
 from ..extensions import db
@@ -69,6 +70,7 @@ def import_problem(
     root = store_package(source, division.contest_id)
     try:
         loaded = load_problem(root)
+        compile_checker(loaded)  # a checker/validator that does not compile refuses the package
         code = loaded.code.upper()
         clash = db.session.scalar(select(Problem.id).where(Problem.division_id == division.id, Problem.code == code))
         if clash:
