@@ -15,7 +15,7 @@ To add a language, build a :class:`Language` and call :func:`register`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .models import LEVEL_ORDER, Role, User
+from .models import LEVEL_ORDER, Role
 from .services.accounts import USERNAME_RE, check_grade, parse_level
 from .services.users import create_user, find_or_create_school, username_taken
 

@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from judge import sandbox
 from judge.judging import judge_submission
 
 pytestmark = pytest.mark.docker

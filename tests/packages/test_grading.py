@@ -4,7 +4,7 @@ import pytest
 
 from judge.formats import load_problem
 from judge.grading import grade, normalize_verdict, run_tree
-from judge.problem import Grading, Problem, TestCase, TestGroup
+from judge.problem import Grading, Problem, TestCase
 
 from .conftest import KATTIS_GROUPS, PROBLEMS
 

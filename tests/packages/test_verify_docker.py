@@ -10,7 +10,7 @@ from judge.formats import load_problem
 from judge.judging import judge_submission
 from judge.verify import verify_package
 
-from .conftest import DEMO_PROBLEMS, REPO, write_tree
+from .conftest import DEMO_PROBLEMS, REPO
 
 pytestmark = pytest.mark.docker
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Contest, Division, Participation, User
+from webapp.models import Contest, Participation, User
 
 
 def test_create_user_student(app):

@@ -16,7 +16,6 @@ from webapp.models import (
     AuditLog,
     Clarification,
     Contest,
-    Division,
     Participation,
     Problem,
     Submission,

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import ApiToken, Contest, Division, Problem, Submission, User, utcnow
 from ..services.scoreboard import load_scoreboard
 from ..services.submissions import SubmissionRefused, can_see_problem, participation, submit, visible_contests
+from ..services.users import authenticate
 from . import bp
 
 
@@ -121,25 +122,15 @@ def create_token():
     LOGIN_MAX_FAILS wrong passwords in a row the account is locked for LOGIN_LOCK_SECONDS (429)."""
     data = json_body()
     require_fields(data, {"username": str, "password": str})
-    user = db.session.scalar(select(User).where(User.username == data["username"].strip().lower()))
-    now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        seconds = int((user.locked_until - now).total_seconds()) + 1
-        raise ApiError(429, f"Too many wrong passwords: this account is locked; try again in {seconds // 60 + 1} minute(s).",
-                       {"Retry-After": str(seconds)})
-    if user is not None and user.is_active and user.check_password(data["password"]):
-        user.failed_logins = 0
-        user.locked_until = None
+    result = authenticate(data["username"], data["password"])
+    if result.locked_seconds:
+        raise ApiError(429, f"Too many wrong passwords: this account is locked; try again in {result.locked_seconds // 60 + 1} minute(s).",
+                       {"Retry-After": str(result.locked_seconds)})
+    if result.user is not None:
         token = secrets.token_urlsafe(32)
-        db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+        db.session.add(ApiToken(user_id=result.user.id, token_hash=hash_token(token)))
         db.session.commit()
-        return jsonify(token=token, user=user_json(user)), 201
-    if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILS"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-            user.failed_logins = 0
-        db.session.commit()
+        return jsonify(token=token, user=user_json(result.user)), 201
     raise ApiError(401, "Wrong username or password.")
 
 

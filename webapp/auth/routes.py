@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,11 +12,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import LEVEL_ORDER, School, User, audit, utcnow
+from ..models import LEVEL_ORDER, School, audit
 from ..services.accounts import LEVEL_LABELS, generate_password, make_username, validate_student
-from ..services.student_import import ImportError_, parse_students
 from ..services.demo import admit_to_demo
-from ..services.users import create_student, username_taken
+from ..services.student_import import ImportError_, parse_students
+from ..services.users import authenticate, create_student, username_taken
 from . import bp
 from .decorators import role_required
 from .forms import ImportForm, LoginForm, RegisterForm
@@ -34,24 +33,14 @@ def login():
     """Log in. After LOGIN_MAX_FAILS wrong passwords in a row the account is locked LOGIN_LOCK_SECONDS."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
-        now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        result = authenticate(form.username.data, form.password.data)
+        if result.locked_seconds:
+            minutes = result.locked_seconds // 60 + 1
             flash(_("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(m)s phút hoặc nhờ Ban tổ chức đặt lại mật khẩu.", m=minutes), "error")
             return render_template("auth/login.html", form=form), 429
-        if user is not None and user.is_active and user.check_password(form.password.data):
-            user.failed_logins = 0
-            user.locked_until = None
-            db.session.commit()
-            login_user(user)
+        if result.user is not None:
+            login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILS"]:
-                user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-                user.failed_logins = 0
-            db.session.commit()
         flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

@@ -42,7 +42,6 @@ from ..services.submissions import (
     SubmissionRefused,
     can_see_problem,
     judge_queue,
-    participation,
     rejudge,
     submit,
     visible_contests,

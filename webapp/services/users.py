@@ -1,11 +1,14 @@
 """Creating accounts in the database (used by registration, bulk import, the CLI and the demo)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Role, School, User
+from ..models import Role, School, User, utcnow
 from .accounts import StudentData
 
 
@@ -53,3 +56,35 @@ def create_user(username: str, password: str, role: str, **fields) -> User:
     user.set_password(password, password_method())
     db.session.add(user)
     return user
+
+
+@dataclass
+class LoginResult:
+    """user is set on success; locked_seconds > 0 when the account is locked (nothing was checked)."""
+
+    user: User | None = None
+    locked_seconds: int = 0
+
+
+def authenticate(username: str, password: str) -> LoginResult:
+    """Check a password, with the lock shared by the site and the API (commits the counters).
+
+    Rule: LOGIN_MAX_FAILS wrong passwords in a row lock the account for LOGIN_LOCK_SECONDS; while it
+    is locked even the right password is refused; a success resets the count.
+    """
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    now = utcnow()
+    if user is not None and user.locked_until and user.locked_until > now:
+        return LoginResult(locked_seconds=int((user.locked_until - now).total_seconds()) + 1)
+    if user is not None and user.is_active and user.check_password(password):
+        user.failed_logins = 0
+        user.locked_until = None
+        db.session.commit()
+        return LoginResult(user=user)
+    if user is not None:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILS"]:
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+            user.failed_logins = 0
+        db.session.commit()
+    return LoginResult()
