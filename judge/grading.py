@@ -261,3 +261,25 @@ def run_tree(problem: Problem, run_test: Callable[[TestCase], Any]) -> GradeResu
 def planned_tests(problem: Problem) -> list[TestCase]:
     """All tests in the order they would be run."""
     return problem.tests()
+
+
+def subtask_points(problem: Problem, result: GradeResult) -> list[dict]:
+    """The subtasks of a scoring problem with the points reached in each, scaled to problem.max_score.
+
+    Subtasks are the groups directly under the root, or under `secret` when the root holds the
+    sample/secret pair. Listed only when the subtask scores add up to the submission's score (sum
+    aggregation), since only then may a scoreboard add each subtask's best over several
+    submissions ("subtask-wise best"). [{name, verdict, score, max_score}].
+    """
+    root = result.root
+    if not problem.scoring or root.max_score <= 0:
+        return []
+    nodes = [c for c in root.children if isinstance(c, GroupOutcome)]
+    secret = next((c for c in nodes if c.name.rstrip("/").endswith("secret")), None)
+    if secret is not None:
+        nodes = [c for c in secret.children if isinstance(c, GroupOutcome)]
+    if len(nodes) < 2 or abs(sum(n.score for n in nodes) - root.score) > 1e-9:
+        return []
+    scale = problem.max_score / root.max_score
+    return [{"name": n.name, "verdict": n.verdict, "score": round(n.score * scale, 6),
+             "max_score": round(n.max_score * scale, 6)} for n in nodes]

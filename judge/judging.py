@@ -262,11 +262,12 @@ class _Judging:
         tests = [self.results.get(t.name) or TestResult(name=t.name, group=t.group, verdict=R.SK)
                  for t in self.tests]
         return JudgeResult(verdict, score, self.problem.max_score, compile_output=message,
-                           tests=tests, timings=timings)
+                           tests=tests, timings=timings, groups=getattr(self, "subtasks", []))
 
     def grade(self) -> tuple[str, float]:
         if _grading is not None and hasattr(_grading, "run_tree"):
             g = _grading.run_tree(self.problem, self._run_and_report)
+            self.subtasks = _grading.subtask_points(self.problem, g)
             return R.FROM_GRADING.get(g.verdict, g.verdict), g.points
         return self.flat_grade()
 

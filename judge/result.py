@@ -81,6 +81,8 @@ class JudgeResult:
     message: str = ""  # for SE: what went wrong (for the jury, not the contestant)
     # wall-clock seconds spent in each phase: start (container up), compile, tests, stop
     timings: dict = field(default_factory=dict)
+    # subtasks of a scoring problem: [{name, verdict, score, max_score}] (judge.grading.subtask_points)
+    groups: list[dict] = field(default_factory=list)
 
     @property
     def time(self) -> float:
@@ -101,5 +103,6 @@ class JudgeResult:
             "memory": self.memory,
             "compile_output": self.compile_output,
             "tests": [t.to_dict() for t in self.tests],
+            "groups": self.groups,
             "message": self.message,
         }
