@@ -24,7 +24,7 @@ for i in $(seq 0 $((WORKERS - 1))); do
 done
 $VENV/flask sweeper &
 pids+=($!)
-$VENV/gunicorn --workers "${WEB_WORKERS:-3}" --threads 4 --bind "$BIND" --access-logfile - 'webapp:create_app()' &
+$VENV/gunicorn --workers "${WEB_WORKERS:-3}" --threads 4 --timeout 300 --bind "$BIND" --access-logfile - 'webapp:create_app()' &
 pids+=($!)
 echo ">> site on http://$BIND  (Ctrl-C stops everything)"
 wait -n "${pids[@]}"
