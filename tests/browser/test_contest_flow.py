@@ -16,18 +16,9 @@ from webapp.services.problem_import import import_problem
 from webapp.services.submissions import submit
 from webapp.services.users import create_user, find_or_create_school
 
-from .conftest import wait_for
 
-CPP_AC = r"""#include <cstdio>
-int main() {
-    long long a, b;
-    freopen("TONG.INP", "r", stdin);
-    freopen("TONG.OUT", "w", stdout);
-    scanf("%lld %lld", &a, &b);
-    printf("%lld\n", a + b);
-}
-"""
-PY_WA = "a, b = map(int, input().split())\nprint(a - b)\n"
+from tests.helpers import CPP_AC, PY_WA, wait_for
+
 MARKER = "window.__notReloaded"
 
 pytestmark = pytest.mark.browser

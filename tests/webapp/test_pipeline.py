@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -30,16 +29,8 @@ pytestmark = pytest.mark.docker
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CPP_AC = r"""#include <cstdio>
-int main() {
-    long long a, b;
-    freopen("TONG.INP", "r", stdin);
-    freopen("TONG.OUT", "w", stdout);
-    scanf("%lld %lld", &a, &b);
-    printf("%lld\n", a + b);
-}
-"""
-PY_WA = "a, b = map(int, input().split())\nprint(a - b)\n"
+from tests.helpers import CPP_AC, PY_WA, wait_for
+
 # Correct but slow: ~0.3 s of CPU per test (CPU time, so the same on any machine).
 PY_SLOW_AC = """import time
 a, b = map(int, input().split())
@@ -214,17 +205,6 @@ def test_sweeper_requeues_a_judging_submission_whose_lease_expired(app, world):
 
 
 # -- a real worker process killed in the middle of judging ------------------------------------------
-def wait_for(condition, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
 def start_worker(app, tmp_path: Path, name: str) -> subprocess.Popen:
     env = {
         **os.environ,
