@@ -21,7 +21,6 @@ from tests.conftest import test_settings
 from webapp import create_app
 from webapp.extensions import db
 
-from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
