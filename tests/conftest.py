@@ -19,7 +19,7 @@ from webapp.services.users import create_user, find_or_create_school
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
-def test_settings(tmp_path) -> dict:
+def settings_for_tests(tmp_path) -> dict:
     """TestConfig plus a throw-away database and problem store under tmp_path."""
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
     settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
@@ -27,12 +27,9 @@ def test_settings(tmp_path) -> dict:
     return settings
 
 
-test_settings.__test__ = False  # a helper, not a test (modules import it)
-
-
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(test_settings(tmp_path))
+    app = create_app(settings_for_tests(tmp_path))
     with app.app_context():
         _db.create_all()
         yield app

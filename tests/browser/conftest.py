@@ -17,7 +17,7 @@ import redis as redis_lib
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import test_settings
+from tests.conftest import settings_for_tests
 from webapp import create_app
 from webapp.extensions import db
 
@@ -49,7 +49,7 @@ def browser():
 @pytest.fixture
 def live_server(tmp_path):
     """The app served over HTTP; the test itself runs inside an app context of the same app."""
-    settings = test_settings(tmp_path)
+    settings = settings_for_tests(tmp_path)
     # a queue of its own: other test runs may share Redis db 15, and their workers must not take our jobs
     settings["JUDGE_QUEUE"] = f"judge-test-{uuid.uuid4().hex[:8]}"
     app = create_app(settings)

@@ -56,9 +56,9 @@ def test_migrations_match_models(tmp_path, monkeypatch):
     from sqlalchemy import inspect
 
     from webapp import create_app
-    from tests.conftest import test_settings
+    from tests.conftest import settings_for_tests
 
-    settings = test_settings(tmp_path / "mig")
+    settings = settings_for_tests(tmp_path / "mig")
     settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'mig.db'}"
     app = create_app(settings)
     with app.app_context():

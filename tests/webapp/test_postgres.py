@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import BrowserClient, test_settings
+from tests.conftest import BrowserClient, settings_for_tests
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import User
@@ -27,7 +27,7 @@ def pg_url():
 def pg_app(pg_url, tmp_path):
     from flask_migrate import upgrade
 
-    app = create_app({**test_settings(tmp_path), "SQLALCHEMY_DATABASE_URI": pg_url})
+    app = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": pg_url})
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(text("drop schema public cascade"))
