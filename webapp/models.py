@@ -227,6 +227,10 @@ class SubmissionTest(db.Model):
     score: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (UniqueConstraint("submission_id", "index", name="uq_submission_test"),)
 
+    def to_dict(self) -> dict:
+        return {"index": self.index, "name": self.name, "group": self.group, "verdict": self.verdict,
+                "time": self.time, "wall_time": self.wall_time, "memory": self.memory, "score": self.score}
+
 
 class Announcement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

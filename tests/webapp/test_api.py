@@ -242,8 +242,8 @@ def test_fetch_a_judged_submission_with_its_tests(client, world):
     assert {k: got[k] for k in ("status", "verdict", "score", "max_score", "time", "memory", "compile_output")} == {
         "status": "done", "verdict": "WA", "score": 50.0, "max_score": 100.0, "time": 0.02, "memory": 9000, "compile_output": ""}
     assert got["tests"] == [
-        {"name": "Test01", "group": "", "verdict": "AC", "time": 0.01, "wall_time": 0.02, "memory": 9000, "score": 1.0},
-        {"name": "Test02", "group": "", "verdict": "WA", "time": 0.02, "wall_time": 0.03, "memory": 8000, "score": 0.0},
+        {"index": 0, "name": "Test01", "group": "", "verdict": "AC", "time": 0.01, "wall_time": 0.02, "memory": 9000, "score": 1.0},
+        {"index": 1, "name": "Test02", "group": "", "verdict": "WA", "time": 0.02, "wall_time": 0.03, "memory": 8000, "score": 0.0},
     ]
     assert 1.9 < got["queue_wait"] < 2.1
 
@@ -388,5 +388,5 @@ def test_openapi_document_is_valid_and_describes_every_route(app, client):
     schemas = doc["components"]["schemas"]
     assert set(schemas["Submission"]["properties"]) >= {"id", "status", "verdict", "score", "max_score", "time", "memory",
                                                         "compile_output", "tests"}
-    assert set(schemas["TestResult"]["properties"]) == {"name", "group", "verdict", "time", "wall_time", "memory", "score"}
+    assert set(schemas["TestResult"]["properties"]) == {"index", "name", "group", "verdict", "time", "wall_time", "memory", "score"}
     assert schemas["Submission"]["properties"]["status"]["enum"] == ["queued", "judging", "done"]

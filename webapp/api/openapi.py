@@ -106,6 +106,7 @@ SCHEMAS: dict[str, dict] = {
     "TestResult": {
         "type": "object", "required": ["name", "verdict"],
         "properties": {
+            "index": {"type": "integer", "description": "0-based position in the test plan"},
             "name": {"type": "string"}, "group": {"type": "string"},
             "verdict": {"type": "string", "examples": ["AC", "WA", "TLE", "MLE", "RE", "OLE", "SE"]},
             "time": _nullable("number", description="CPU seconds"), "wall_time": _nullable("number", description="seconds"),

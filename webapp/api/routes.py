@@ -260,11 +260,7 @@ def submission_json(sub: Submission) -> dict:
         "time": sub.time, "memory": sub.memory, "compile_output": sub.compile_output,
         "created_at": iso(sub.created_at), "started_at": iso(sub.started_at), "finished_at": iso(sub.finished_at),
         "queue_wait": sub.queue_wait,
-        "tests": [
-            {"name": t.name, "group": t.group, "verdict": t.verdict, "time": t.time, "wall_time": t.wall_time,
-             "memory": t.memory, "score": t.score}
-            for t in sub.tests
-        ],
+        "tests": [t.to_dict() for t in sub.tests],
     }
 
 

@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..services import contests as svc
 from ..services.accounts import LEVEL_LABELS
-from ..services.problem_import import import_problem, load_package
+from ..services.problem_import import import_problem, load_package, test_count
 from ..services.scoreboard import load_scoreboard
 from ..services.statements import pick_statement, read_sample, render_markdown, statement_html
 from ..services.submissions import (
@@ -612,10 +612,7 @@ def _tests_total(problem: Problem) -> int | None:
     report = problem.verify_report or {}
     if report.get("summary", {}).get("tests"):
         return report["summary"]["tests"]
-    try:
-        return len(load_package(problem).tests())
-    except ProblemError:
-        return None
+    return test_count(problem.package_path)
 
 
 def submission_data(sub: Submission) -> dict:
@@ -631,11 +628,7 @@ def submission_data(sub: Submission) -> dict:
         "memory": sub.memory if sub.verdict != "CE" else None,
         "compile_output": sub.compile_output if done and sub.verdict == "CE" else None,
         "tests_total": _tests_total(sub.problem),
-        "tests": [
-            {"index": t.index, "name": t.name, "group": t.group, "verdict": t.verdict, "time": t.time,
-             "memory": t.memory, "score": t.score}
-            for t in sub.tests
-        ],
+        "tests": [t.to_dict() for t in sub.tests],
     }
 
 

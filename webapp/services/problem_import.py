@@ -6,6 +6,7 @@ folder never change a running contest; the copy is loaded and checked before any
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 import uuid
 import zipfile
 from pathlib import Path
@@ -98,6 +99,16 @@ def import_problem(
     audit(user, "problem.import", f"problem:{problem.id}", division=division.code, code=code, path=str(root))
     db.session.commit()
     return problem
+
+
+@lru_cache(maxsize=512)
+def test_count(package_path: str) -> int | None:
+    """Number of tests of a stored package (cached: a stored package never changes, a re-upload gets a
+    new folder). None when the package cannot be loaded."""
+    try:
+        return len(load_problem(package_path).tests())
+    except ProblemError:
+        return None
 
 
 def load_package(problem: Problem):
