@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import redis as redis_lib
@@ -16,6 +18,7 @@ from webapp.extensions import db as _db
 from webapp.models import Contest, Division, Participation, User, utcnow
 from webapp.services.users import create_user, find_or_create_school
 
+ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -35,6 +38,15 @@ def app(tmp_path):
         yield app
         _db.session.remove()
         _db.drop_all()
+
+
+@pytest.fixture(scope="session")
+def judge_image():
+    """Start the Docker engine if needed and build the judge image if missing (no-op when present)."""
+    for script in ("ensure_docker.sh", "build_image.sh"):
+        proc = subprocess.run(["bash", str(ROOT / "scripts" / script)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
+    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Shared helpers of the test suite."""
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
 
 
@@ -29,3 +31,14 @@ int main() {
 }
 """
 PY_WA = "a, b = map(int, input().split())\nprint(a - b)\n"
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM (rq's warm shutdown, gunicorn's graceful stop), then SIGKILL if it does not exit in time."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

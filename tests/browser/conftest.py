@@ -4,7 +4,6 @@ driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import settings_for_tests
+from tests.helpers import stop_process
 from webapp import create_app
 from webapp.extensions import db
 
@@ -74,16 +74,6 @@ def live_server(tmp_path):
         conn.close()
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # rq: warm shutdown
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @pytest.fixture
 def judge_worker(live_server):
     """A real worker process judging the live server's queue in Docker, and the sweeper beside it
@@ -110,7 +100,7 @@ def judge_worker(live_server):
         yield procs[0]
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_process(proc)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ check after every sandbox test that no container and no contestant process is le
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from judge.sandbox import (COMPILER_UID, CONTESTANT_UID, CREATED_IDS, leftover_c
                            wait_for_removal)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def judge_image():
-    """Start the engine if needed and build the judge image if missing (a no-op when present)."""
-    for script in ("ensure_docker.sh", "build_image.sh"):
-        proc = subprocess.run(["bash", str(ROOT / "scripts" / script)], capture_output=True, text=True)
-        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
-    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
 
 
 def sandbox_processes() -> list[str]:

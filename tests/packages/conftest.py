@@ -52,18 +52,6 @@ KATTIS_GROUPS = {
 }
 
 
-@pytest.fixture(scope="session")
-def judge_image():
-    """Start the Docker engine if needed and build the judge image if missing (no-op when present)."""
-    import os
-    import subprocess
-
-    for script in ("ensure_docker.sh", "build_image.sh"):
-        proc = subprocess.run(["bash", str(REPO / "scripts" / script)], capture_output=True, text=True)
-        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
-    return os.environ.get("JUDGE_IMAGE") or "tinhoctre-judge:latest"
-
-
 @pytest.fixture
 def docker_env(judge_image):
     """For tests that start containers: afterwards none of ours may be left behind."""

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.docker
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from tests.helpers import CPP_AC, PY_WA, wait_for
+from tests.helpers import CPP_AC, PY_WA, stop_process, wait_for
 
 # Correct but slow: ~0.3 s of CPU per test (CPU time, so the same on any machine).
 PY_SLOW_AC = """import time
@@ -220,16 +220,6 @@ def start_worker(app, tmp_path: Path, name: str) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # rq: warm shutdown
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def containers_of(proc: subprocess.Popen | None) -> list:
     """The judge containers created by one worker process (others may be judging concurrently)."""
     if proc is None:
@@ -286,9 +276,9 @@ def test_worker_killed_mid_judging_is_recovered_by_the_sweeper(app, world, tmp_p
         assert [(r.index, r.name, r.verdict) for r in rows] == [(i, f"Test{i + 1:02d}", "AC") for i in range(tests)]
         assert sweep() == []
     finally:
-        stop(first)
+        stop_process(first)
         if second is not None:
-            stop(second)
+            stop_process(second)
     # Nothing is left behind by either worker (removal by the engine is asynchronous: poll).
     wait_for(lambda: containers_of(first) == [] and containers_of(second) == [], 30, "no judge container left",
              interval=0.1)
