@@ -193,19 +193,28 @@ static double self_cpu(void)
            ru.ru_stime.tv_usec / 1e6;
 }
 
-/* utime+stime+cutime+cstime of a live process in seconds, -1 if it is gone. */
-static double proc_cpu(pid_t pid)
+/* Read /proc/<pid>/<name> into buf as a NUL-terminated string; -1 if the process is gone. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
         return -1;
     buf[n] = 0;
+    return 0;
+}
+
+/* utime+stime+cutime+cstime of a live process in seconds, -1 if it is gone. */
+static double proc_cpu(pid_t pid)
+{
+    char buf[1024];
+    if (read_proc(pid, "stat", buf, sizeof buf) < 0)
+        return -1;
     char *p = strrchr(buf, ')'); /* the command name may contain spaces */
     if (!p)
         return -1;
@@ -221,16 +230,9 @@ static double proc_cpu(pid_t pid)
 /* Resident memory of a live process in KiB (/proc/<pid>/statm), -1 if it is gone. */
 static long long proc_rss_kib(pid_t pid)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char buf[256];
+    if (read_proc(pid, "statm", buf, sizeof buf) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
     long long size, resident;
     if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
         return -1;

@@ -101,12 +101,17 @@ def entry_refusal(user: User, division: Division) -> str | None:
             return _("%(u)s học cấp cao hơn bảng %(d)s; thí sinh không được thi bảng dưới cấp học của mình.",
                      u=user.username, d=division.code)
         return _("Bảng %(d)s không nhận thí sinh cấp học của %(u)s.", d=division.code, u=user.username)
+    return _place_taken(user, division)
+
+
+def _place_taken(user: User, division: Division) -> str | None:
+    """Rule: one division of each content (programming / creative) per contest and student."""
     other = current_division(user, division.contest, division.content)
-    if other is not None:
-        if other.id == division.id:
-            return _("%(u)s đã có trong bảng %(d)s.", u=user.username, d=division.code)
-        return _("%(u)s đã thi bảng %(d)s của cuộc thi này.", u=user.username, d=other.code)
-    return None
+    if other is None:
+        return None
+    if other.id == division.id:
+        return _("%(u)s đã có trong bảng %(d)s.", u=user.username, d=division.code)
+    return _("%(u)s đã thi bảng %(d)s của cuộc thi này.", u=user.username, d=other.code)
 
 
 def current_division(user: User, contest: Contest, content: str | None = None) -> Division | None:
@@ -214,12 +219,7 @@ def _organiser_refusal(user: User, division: Division) -> str | None:
     if levels and level > max(levels):
         return _("%(u)s học cấp cao hơn bảng %(d)s; thí sinh không được thi bảng dưới cấp học của mình.",
                  u=user.username, d=division.code)
-    other = current_division(user, division.contest, division.content)
-    if other is not None:
-        if other.id == division.id:
-            return _("%(u)s đã có trong bảng %(d)s.", u=user.username, d=division.code)
-        return _("%(u)s đã thi bảng %(d)s của cuộc thi này.", u=user.username, d=other.code)
-    return None
+    return _place_taken(user, division)
 
 
 def remove_participant(division: Division, user_id: int, by: User | None) -> bool:
