@@ -56,17 +56,26 @@ def create_app(config: object | dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .contests import bp as contests_bp
+    from .creative import bp as creative_bp
     from .main import bp as main_bp
+    from .results import bp as results_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(creative_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # token-authenticated JSON; the session cookie does not log in to the API
 
     from .cli import register_cli
 
     register_cli(app)
+    from .creative.cli import creative_cli
+    from .results.cli import results_cli
+
+    app.cli.add_command(creative_cli)
+    app.cli.add_command(results_cli)
 
     tz = ZoneInfo(app.config["TIMEZONE"])
 

@@ -270,3 +270,215 @@ def audit(user: User | None, action: str, target: str = "", **details) -> AuditL
     row = AuditLog(user_id=user.id if user else None, action=action, target=target, details=details or None)
     db.session.add(row)
     return row
+
+
+# == Creative products (bảng D1/D2/D3) ============================================================
+class CreativeSettings(db.Model):
+    """Per creative division: team cap, upload limits, deadline, panel size, blind mode, aggregation and
+    the optional second round (presentation). One row per division (created with defaults on demand)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), unique=True)
+    max_team_size: Mapped[int] = mapped_column(Integer, default=2)
+    max_file_mb: Mapped[int] = mapped_column(Integer, default=50)
+    max_entry_mb: Mapped[int] = mapped_column(Integer, default=100)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC; None = until the contest ends
+    judges_per_entry: Mapped[int] = mapped_column(Integer, default=3)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)
+    aggregation: Mapped[str] = mapped_column(String(16), default="mean")  # mean | trimmed | zscore
+    disagreement_threshold: Mapped[float] = mapped_column(Float, default=20.0)
+    two_rounds: Mapped[bool] = mapped_column(Boolean, default=False)
+    round2_top_k: Mapped[int | None] = mapped_column(Integer)
+    round2_min_score: Mapped[float | None] = mapped_column(Float)
+    round2_weight: Mapped[float] = mapped_column(Float, default=1.0)  # final = w*round2 + (1-w)*round1
+    results_published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    division: Mapped[Division] = relationship()
+
+
+class RubricCriterion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    max_points: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class CreativeEntry(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16), default="software")  # software|web|mobile|game|scratch|other
+    mentor_name: Mapped[str] = mapped_column(String(200), default="")
+    mentor_school: Mapped[str] = mapped_column(String(200), default="")
+    mentor_phone: Mapped[str] = mapped_column(String(32), default="")
+    video_url: Mapped[str] = mapped_column(String(500), default="")
+    repo_url: Mapped[str] = mapped_column(String(500), default="")
+    declared_not_awarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    division: Mapped[Division] = relationship()
+    members: Mapped[list["EntryMember"]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="EntryMember.id"
+    )
+    files: Mapped[list["EntryFile"]] = relationship(cascade="all, delete-orphan", order_by="EntryFile.id")
+
+
+class EntryMember(db.Model):
+    """A team member. (division_id, user_id) is unique: one entry per division per student."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("creative_entry.id"), index=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+
+    entry: Mapped[CreativeEntry] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+    __table_args__ = (UniqueConstraint("division_id", "user_id", name="uq_entry_member"),)
+
+
+class EntryFile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("creative_entry.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # description | product | sb3 | image
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JudgeAssignment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("creative_entry.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    entry: Mapped[CreativeEntry] = relationship()
+    judge: Mapped[User] = relationship()
+    __table_args__ = (UniqueConstraint("entry_id", "judge_id", "round", name="uq_judge_assignment"),)
+
+
+class ConflictOfInterest(db.Model):
+    """A conflict a judge declares or an organiser records: with one entry, a school, or a unit."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("creative_entry.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    source: Mapped[str] = mapped_column(String(16), default="declared")  # declared | organiser
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ScoreSheet(db.Model):
+    """A judge's phiếu chấm for one entry in one round. points: {criterion_id (str): points}."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("creative_entry.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    points: Mapped[dict] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
+    total: Mapped[float | None] = mapped_column(Float)  # weighted total on 0..100 when complete
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    entry: Mapped[CreativeEntry] = relationship()
+    judge: Mapped[User] = relationship()
+    __table_args__ = (UniqueConstraint("entry_id", "judge_id", "round", name="uq_score_sheet"),)
+
+
+# == Results: prizes, qualifiers, publishing, appeals ==============================================
+class PrizeRule(db.Model):
+    """The prize rule of one division, stored as data (see services.prizes.allocate_prizes)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), unique=True)
+    rule: Mapped[dict] = mapped_column(JSON)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ContestResultSettings(db.Model):
+    """Contest-wide result rules: the qualifier rule, the overall prize cap, the appeal window."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), unique=True)
+    qualifier_rule: Mapped[dict | None] = mapped_column(JSON)
+    overall_prize_cap: Mapped[int | None] = mapped_column(Integer)
+    appeal_hours: Mapped[int] = mapped_column(Integer, default=48)
+
+
+class ExternalScore(db.Model):
+    """A score imported for a division judged elsewhere. Overrides the computed score of that user."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    score: Mapped[float] = mapped_column(Float)
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    __table_args__ = (UniqueConstraint("division_id", "user_id", name="uq_external_score"),)
+
+
+class ResultAdjustment(db.Model):
+    """A manual change to the tally of one entrant (award, score or qualification), with its reason."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    entrant: Mapped[str] = mapped_column(String(64))  # "user:<id>" or "entry:<id>"
+    field: Mapped[str] = mapped_column(String(16))  # award | score | qualified
+    value: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DivisionResult(db.Model):
+    """Publishing state of a division's results: draft -> locked -> published. snapshot: the tally
+    (list of entrant rows) frozen at lock time; what the public pages and exports show."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    snapshot: Mapped[list | None] = mapped_column(JSON)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class Appeal(db.Model):
+    """A phúc khảo request: re-marking of a problem (problem_id) or a creative entry (entry_id)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("creative_entry.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved | rejected
+    response: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

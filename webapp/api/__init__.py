@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from . import routes  # noqa: E402,F401
+from . import creative, results  # noqa: E402,F401  (after routes: its catch-all 404 route is last)

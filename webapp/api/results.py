@@ -1,0 +1,2 @@
+"""Organiser API for results: tally, qualifiers."""
+from . import bp  # noqa: F401
