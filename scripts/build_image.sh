@@ -21,29 +21,6 @@ sandbox_hash() {
         sha256sum | cut -c1-12
 }
 
-# Print the first Debian mirror URI found in apt's sources (deb822 *.sources or one-line *.list).
-debian_mirror() {
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        # Stanzas are separated by blank lines; keep the URIs of a stanza whose Suites has bookworm
-        # (and is not the security suite).
-        awk '
-            BEGIN { RS=""; FS="\n" }
-            {
-                uri=""; ok=0
-                for (i = 1; i <= NF; i++) {
-                    if ($i ~ /^URIs:/)   { split($i, a, /[ \t]+/); uri = a[2] }
-                    if ($i ~ /^Suites:/ && $i ~ /[ \t]bookworm([ \t]|$)/) ok = 1
-                }
-                if (ok && uri != "") { print uri; exit }
-            }' "$f"
-    done | head -n1 | grep . && return 0
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        awk '$1 == "deb" { u = ($2 ~ /^\[/) ? $3 : $2; s = ($2 ~ /^\[/) ? $4 : $3;
-                           if (s == "bookworm") { print u; exit } }' | grep .
-}
-
 ensure_base() {
     if docker image inspect "$BASE" >/dev/null 2>&1; then return 0; fi
     if timeout 120 docker pull "$BASE" >/dev/null 2>&1; then return 0; fi
@@ -52,7 +29,7 @@ ensure_base() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
     fi
     local mirror dir
-    mirror="$(debian_mirror)" || { echo "no Debian bookworm mirror in apt sources" >&2; exit 1; }
+    mirror="$("$ROOT/scripts/debian_mirror.sh")" || { echo "no Debian bookworm mirror in apt sources" >&2; exit 1; }
     echo "mirror: $mirror"
     dir="$(mktemp -d /tmp/bookworm-root.XXXXXX)"
     debootstrap --variant=minbase bookworm "$dir" "$mirror" >/tmp/debootstrap.log 2>&1 ||
