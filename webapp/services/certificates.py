@@ -135,11 +135,11 @@ def _page(pdf, c: Certificate) -> None:
     pdf.set_line_width(0.4)
     pdf.rect(13, 13, w - 26, h - 26)
 
-    _line(pdf, 26, "BAN TỔ CHỨC", "B", 13)
-    _line(pdf, 34, c.contest_name.upper(), "B", 16)
-    _line(pdf, 54, "GIẤY CHỨNG NHẬN", "B", 40, ACCENT)
-    _line(pdf, 80, "Chứng nhận em", "", 15)
-    _line(pdf, 91, c.full_name, "B", 30)
+    _line(pdf, 22, "BAN TỔ CHỨC", "B", 13)
+    _line(pdf, 30, c.contest_name.upper(), "B", 16)
+    _line(pdf, 44, "GIẤY CHỨNG NHẬN", "B", 40, ACCENT)
+    _line(pdf, 68, "Chứng nhận em", "", 15)
+    _line(pdf, 78, c.full_name, "B", 30)
     who = []
     if c.grade:
         who.append(f"Học sinh lớp {c.grade}")
@@ -147,24 +147,24 @@ def _page(pdf, c: Certificate) -> None:
         who.append(c.school)
     if c.unit:
         who.append(c.unit)
-    _line(pdf, 109, " – ".join(who), "", 15)
-    y = 119
+    _line(pdf, 95, " – ".join(who), "", 15)
+    y = 105
     if c.title:
         _line(pdf, y, f"Sản phẩm: “{c.title}”", "", 15)
         y += 10
-    _line(pdf, y + 2, f"Đã đạt giải {AWARD_LABELS[c.award].upper()}", "B", 24, ACCENT)
-    _line(pdf, y + 16, _division_label(c), "", 15)
+    _line(pdf, y, f"Đã đạt giải {AWARD_LABELS[c.award].upper()}", "B", 24, ACCENT)
+    _line(pdf, y + 14, _division_label(c), "", 15)
 
     d = c.issued_on
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "", 13)
-    pdf.set_xy(w - 128, h - 54)
+    pdf.set_xy(w - 128, h - 64)
     pdf.cell(100, 7, f"Ngày {d.day:02d} tháng {d.month:02d} năm {d.year}", align="C")
     pdf.set_font(FAMILY, "B", 13)
-    pdf.set_xy(w - 128, h - 46)
+    pdf.set_xy(w - 128, h - 56)
     pdf.cell(100, 7, "TRƯỞNG BAN TỔ CHỨC", align="C")
     pdf.set_font(FAMILY, "", 10)
-    pdf.set_xy(24, h - 28)
+    pdf.set_xy(24, h - 26)
     pdf.cell(80, 6, f"Số: {c.number}")
 
 
