@@ -36,7 +36,7 @@ TUYET = person("tuyet", "Nguyễn Thị Ánh Tuyết", "2012-03-09", "Trường 
 AN = person("an", "Trần Văn An", "2011-11-15", "Trường THCS Lê Lợi", 9, "Quận 1")
 BINH = person("binh", "Lê Thị Bình", "2013-01-02", "Trường THCS Lê Lợi", 7, "Quận 1")
 CUONG = person("cuong", "Phạm Cường", "2012-06-30", "Trường THCS Chu Văn An", 8, "Quận Bình Thạnh")
-VIET = person("viet", "Đặng Quốc Việt", "2010-05-20", "Trường THPT Nguyễn Du", 10, "Quận 10")
+VIET = person("viet.dq", "Đặng Quốc Việt", "2010-05-20", "Trường THPT Nguyễn Du", 10, "Quận 10")
 HAN = person("han", "Hoàng Ngọc Hân", "2010-12-01", "Trường THPT Nguyễn Du", 10, "Quận 10")
 KHOI = person("khoi", "Vũ Minh Khôi", "2009-08-08", "Trường THPT Trần Phú", 11, "Quận Tân Bình")
 
@@ -203,13 +203,13 @@ def test_merged_certificates_one_page_per_winner_with_vietnamese_names(world, or
 
 def test_single_certificate(world, organiser):
     contest, _, b, d3 = world
-    resp = organiser.get(f"/results/contest/{contest.id}/division/{d3.id}/certificate/viet.pdf")
+    resp = organiser.get(f"/results/contest/{contest.id}/division/{d3.id}/certificate/viet.dq.pdf")
     assert resp.status_code == 200
-    assert f'filename="giay-chung-nhan-{contest.id}-D3-viet.pdf"' in resp.headers["Content-Disposition"]
+    assert f'filename="giay-chung-nhan-{contest.id}-D3-viet.dq.pdf"' in resp.headers["Content-Disposition"]
     pages = pdf_pages(resp.data)
     assert len(pages) == 1 and "Đặng Quốc Việt" in pages[0] and "Hoàng Ngọc Hân" not in pages[0]
     assert organiser.get(f"/results/contest/{contest.id}/division/{b.id}/certificate/cuong.pdf").status_code == 404  # no prize
-    assert organiser.get(f"/results/contest/{contest.id}/division/{b.id}/certificate/viet.pdf").status_code == 404  # other division
+    assert organiser.get(f"/results/contest/{contest.id}/division/{b.id}/certificate/viet.dq.pdf").status_code == 404  # other division
 
 
 def test_missing_font_is_a_clear_error(world, organiser, monkeypatch, tmp_path):
