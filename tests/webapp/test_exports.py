@@ -253,3 +253,12 @@ def test_students_and_judges_get_403(world, client, make_user):
         for url in urls:
             assert client.get(url).status_code == 403, (username, url)
         client.post_form("/auth/logout", {}, form_url="/")
+
+
+def test_missing_details_are_empty_cells_not_text(app):
+    from webapp.services.exports import table, to_xlsx
+
+    bare = person("x", "Lý Thị Ngọc", "", "", None, "")
+    rows = [row("user:9", "A", None, 1, "third", True, [bare])]
+    assert table(rows)[1] == [1, "Lý Thị Ngọc", "", "", None, "", "A", None, "Ba"]
+    assert sheet(to_xlsx(rows, "Giải bảng A"))[1] == [1, "Lý Thị Ngọc", None, None, None, None, "A", None, "Ba"]

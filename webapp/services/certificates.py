@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -71,8 +71,6 @@ def issue_date(division_id: int, tz: str) -> date:
     moment = result and (result.published_at or result.locked_at)
     zone = ZoneInfo(tz)
     if moment is None:
-        from datetime import datetime
-
         return datetime.now(zone).date()
     return moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
 

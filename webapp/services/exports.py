@@ -79,9 +79,9 @@ def dmy(iso: str | None) -> str:
     return date.fromisoformat(str(iso)[:10]).strftime("%d/%m/%Y")
 
 
-def _number(score) -> int | float | str:
+def _number(score) -> int | float | None:
     if score is None:
-        return ""
+        return None
     score = float(score)
     return int(score) if score.is_integer() else round(score, 4)
 
@@ -91,10 +91,10 @@ class Line:
     full_name: str
     date_of_birth: str
     school: str
-    grade: int | str
+    grade: int | None
     unit: str
     division: str
-    score: int | float | str
+    score: int | float | None
     award: str
     title: str
 
@@ -107,7 +107,7 @@ def lines(rows: list[dict]) -> list[Line]:
         for p in people:
             out.append(Line(
                 full_name=p.get("full_name", ""), date_of_birth=dmy(p.get("date_of_birth")),
-                school=p.get("school", ""), grade=p.get("grade") if p.get("grade") is not None else "",
+                school=p.get("school", ""), grade=p.get("grade"),
                 unit=p.get("unit", ""), division=r.get("division", ""), score=_number(r.get("score")),
                 award=AWARD_LABELS.get(r.get("award") or "", ""), title=r.get("title") or "",
             ))
@@ -115,7 +115,7 @@ def lines(rows: list[dict]) -> list[Line]:
 
 
 def table(rows: list[dict]) -> list[list]:
-    """Header + one list of cell values per line (STT numbered from 1)."""
+    """Header + one list of cell values per line (STT numbered from 1); None = empty cell."""
     ls = lines(rows)
     with_title = any(x.title for x in ls)
     head = HEADER + ([TITLE_HEADER] if with_title else [])

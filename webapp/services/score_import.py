@@ -31,8 +31,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Division, DivisionResult, EntryMember, ExternalScore, Participation, Problem, School, User, audit, utcnow
+from ..models import Division, EntryMember, ExternalScore, Participation, Problem, School, User, audit, utcnow
 from .accounts import ascii_fold
+from .exports import FINAL_STATES, division_state
 from .student_import import ImportError_, RowError, _read_rows as _read_xlsx_or_csv
 
 COLUMNS = {
@@ -44,7 +45,6 @@ COLUMNS = {
 _LOOKUP = {ascii_fold(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
 DELIMITERS = (",", ";", "\t")
 CREATIVE_MAX = 100.0  # creative products are scored on 0..100 (ScoreSheet.total)
-FINAL_STATES = ("locked", "published")
 
 
 class ScoreImportError(ImportError_):
@@ -132,11 +132,6 @@ def _division_members(division: Division) -> set[int]:
     return ids
 
 
-def division_locked(division: Division) -> bool:
-    result = db.session.scalar(select(DivisionResult).where(DivisionResult.division_id == division.id))
-    return result is not None and result.state in FINAL_STATES
-
-
 def parse_scores(division: Division, filename: str, data: bytes, max_bytes: int, max_rows: int) -> tuple[list[ScoreRow], list[RowError]]:
     """Read and check a whole file against a division. Returns (rows, errors); no errors = importable.
 
@@ -147,7 +142,7 @@ def parse_scores(division: Division, filename: str, data: bytes, max_bytes: int,
     appears once in the file (the later row is reported, naming the first), and the score is a number,
     not negative, not above division_max_score.
     """
-    if division_locked(division):
+    if division_state(division.id) in FINAL_STATES:
         raise ScoreImportError(str(_l("Kết quả bảng %(d)s đã khoá: hãy mở khoá trước khi nhập điểm.", d=division.code)))
     if len(data) > max_bytes:
         raise ScoreImportError(str(_l("Tệp quá lớn: %(n)s KB, tối đa %(m)s KB.", n=len(data) // 1024, m=max_bytes // 1024)))
