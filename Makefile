@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := webapp
 
-.PHONY: up test services judge-image browser translations db demo compose bench i18n
+.PHONY: up test services judge-image browser fonts translations db demo compose bench i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,9 @@ judge-image: services
 browser:
 	@scripts/ensure_apt.sh chromium
 
+fonts:  # the Vietnamese-capable font embedded in PDF certificates
+	@scripts/ensure_apt.sh fonts-dejavu-core
+
 db: $(VENV)/.installed
 	@mkdir -p instance
 	@$(VENV)/bin/flask db upgrade
@@ -33,11 +36,11 @@ db: $(VENV)/.installed
 demo: db
 	@$(VENV)/bin/flask demo
 
-up: $(VENV)/.installed translations judge-image db
+up: $(VENV)/.installed translations fonts judge-image db
 	@$(VENV)/bin/flask demo
 	@scripts/run.sh
 
-test: $(VENV)/.installed translations judge-image browser
+test: $(VENV)/.installed translations fonts judge-image browser
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 compose:

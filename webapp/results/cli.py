@@ -2,3 +2,5 @@
 from flask.cli import AppGroup
 
 results_cli = AppGroup("results", help="Prize tally, qualifiers, external scores.")
+
+from . import cli_import  # noqa: E402,F401  (registers import-scores on results_cli)
