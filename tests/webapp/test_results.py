@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -166,14 +167,15 @@ def test_publishing_lifts_the_scoreboard_freeze(app, client, make_contest, make_
     problem = add_problem(division)
     u = make_user("late", full_name="Phạm Muộn")
     admit(u, division)
-    scored(u, problem, 77, minutes=150)  # in the frozen last hour
+    scored(u, problem, 77, minutes=100)  # in the frozen last hour (minutes 60-120)
     org = make_user("btc", role="organiser")
     board = f"/contests/{contest.id}/scoreboard/{division.id}"
     client.login("late")
     assert "77" not in client.get(board).get_data(as_text=True)
     svc.lock(division, org)
     svc.publish(division, org)
-    assert "77" in client.get(board).get_data(as_text=True)
+    page = client.get(board).get_data(as_text=True)
+    assert "77" in page and "notice-published" in page
 
 
 def test_overall_cap_and_qualifiers_in_the_tally(world, make_user, admit):
@@ -242,11 +244,7 @@ def test_appeal_window_and_reject(world):
 
 
 def test_cli_tally_and_qualifiers_json(world, tmp_path):
-    app_cli = world["division"]
     contest = world["contest"]
-    runner = db.get_app().test_cli_runner() if hasattr(db, "get_app") else None
-    from flask import current_app
-
     runner = current_app.test_cli_runner()
     result = runner.invoke(args=["results", "tally", "--contest", str(contest.id), "--division", "B", "--json"])
     assert result.exit_code == 0, result.output
@@ -273,4 +271,24 @@ def test_cli_tally_and_qualifiers_json(world, tmp_path):
     assert set(data[0]) == {"username", "full_name", "unit", "score", "rank", "qualified", "reason"}
     result = runner.invoke(args=["results", "qualifiers", "--contest", str(contest.id), "--json"])
     assert result.exit_code != 0 and "qualifier" in result.output
-    assert app_cli.code == "B"
+
+
+def test_api_tally_and_qualifiers(world, client):
+    from tests.webapp.test_api import api
+
+    division, contest, org = world["division"], world["contest"], world["org"]
+    call = api(client, "btc")
+    r = call("GET", f"/api/v1/results/divisions/{division.id}/tally")
+    assert r.status_code == 200
+    assert [(d["username"], d["award"]) for d in r.get_json()] == [("hs1", "first"), ("hs2", "second"), ("hs3", "second"),
+                                                                  ("hs4", "third"), ("hs5", "third"), ("hs6", None)]
+    r = call("GET", f"/api/v1/results/contests/{contest.id}/qualifiers")
+    assert r.status_code == 422 and "qualifier" in r.get_json()["error"]
+    svc.save_result_settings(contest, qualifier_rule="divisions: {B: {award_at_least: second}}", overall_prize_cap=None,
+                             appeal_hours=48, by=org)
+    data = call("GET", f"/api/v1/results/contests/{contest.id}/qualifiers").get_json()
+    assert [(d["username"], d["qualified"]) for d in data][:4] == [("hs1", True), ("hs2", True), ("hs3", True), ("hs4", False)]
+    assert data[3]["reason"] == "award third is below second"
+    assert call("GET", "/api/v1/results/divisions/999/tally").status_code == 404
+    student = api(client, "hs1")
+    assert student("GET", f"/api/v1/results/divisions/{division.id}/tally").status_code == 403

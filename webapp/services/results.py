@@ -223,7 +223,8 @@ def _row(division: Division, entrant: dict, alloc: dict) -> dict:
         "qualified": None,
         # preview-only keys (stripped from the snapshot):
         "reason_code": alloc["reason_code"], "reason_params": alloc["reason_params"], "adjusted": [],
-        "qualified_reason": "", "external": bool(entrant.get("external")),
+        "qualified_reason": "", "qualified_code": None, "qualified_params": {},
+        "external": bool(entrant.get("external")),
     }
 
 
@@ -280,6 +281,7 @@ def tally_contest(contest: Contest, *, rules: dict[int, object] | None = None,
                 q = chosen[(d.code, row["entrant"])]
                 if d.code in rule["divisions"]:
                     row["qualified"], row["qualified_reason"] = q["qualified"], q["reason"]
+                    row["qualified_code"], row["qualified_params"] = q["reason_code"], q["reason_params"]
     for d in divisions:
         adjustments = latest_adjustments(d)
         for row in out[d.id]:
@@ -287,6 +289,7 @@ def tally_contest(contest: Contest, *, rules: dict[int, object] | None = None,
             if adj is not None:
                 row["qualified"] = adj.value == "true"
                 row["qualified_reason"] = f"adjusted: {adj.reason}"
+                row["qualified_code"], row["qualified_params"] = "adjusted", {"reason": adj.reason}
                 row["adjusted"].append("qualified")
     return out
 
