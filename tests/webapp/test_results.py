@@ -292,3 +292,89 @@ def test_api_tally_and_qualifiers(world, client):
     assert call("GET", "/api/v1/results/divisions/999/tally").status_code == 404
     student = api(client, "hs1")
     assert student("GET", f"/api/v1/results/divisions/{division.id}/tally").status_code == 403
+
+
+def test_rule_editor_form_upload_and_errors(world, client):
+    division, contest = world["division"], world["contest"]
+    client.login("btc")
+    url = f"/results/divisions/{division.id}/rule"
+    page = client.get(url).get_data(as_text=True)
+    assert "Quy tắc xét giải" in page
+    # the form: first 1, second 10%, no third, consolation 2; at_least
+    r = client.post_form(url, {"first_mode": "count", "first_value": "1", "second_mode": "fraction", "second_value": "0,5",
+                               "third_mode": "none", "consolation_mode": "count", "consolation_value": "2",
+                               "min_score": "", "max_total_fraction": "0.6", "ties": "at_least", "rounding": "floor"})
+    assert r.status_code == 302
+    assert svc.prize_rule(division) == {"levels": [{"name": "first", "count": 1}, {"name": "second", "fraction": 0.5},
+                                                   {"name": "consolation", "count": 2}],
+                                        "max_total_fraction": 0.6, "ties": "at_least", "rounding": "floor"}
+    # bad form values: named, nothing saved
+    r = client.post_form(url, {"first_mode": "count", "first_value": "một", "second_mode": "fraction", "second_value": "2",
+                               "third_mode": "none", "consolation_mode": "none", "ties": "at_most", "rounding": "floor"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "levels[0].count" in page and "levels[1].fraction" in page
+    assert "phải là số từ 0 đến 1" in page
+    assert svc.prize_rule(division)["ties"] == "at_least"
+    # an uploaded YAML file wins over the form
+    from io import BytesIO
+
+    data = {"file": (BytesIO("levels:\n  - {name: first, count: 2}\n".encode()), "rule.yaml")}
+    r = client.post_form(url, data, content_type="multipart/form-data")
+    assert r.status_code == 302 and svc.prize_rule(division)["levels"] == [{"name": "first", "count": 2}]
+    data = {"file": (BytesIO(b'{"levels": [{"name": "first"}]}'), "rule.json")}
+    r = client.post_form(url, data, content_type="multipart/form-data")
+    assert "levels[0]: ghi đúng một trong hai" in r.get_data(as_text=True)
+    # pasted text
+    r = client.post_form(url, {"text": "levels: [{name: third, count: 3}]\nties: sometimes"})
+    assert "ties: phải là một trong at_most, at_least" in r.get_data(as_text=True)
+    # the preview shows reasons in Vietnamese
+    page = client.get(f"/results/divisions/{division.id}/preview").get_data(as_text=True)
+    assert "hạng 1, trong chỉ tiêu 2 của giải Nhất" in page
+    # settings: a bad qualifier rule is named; a good one is stored
+    murl = f"/results/contest/{contest.id}/manage"
+    r = client.post_form(murl, {"qualifier_rule": "divisions: {B: {top: ba}}", "overall_prize_cap": "42", "appeal_hours": "48"})
+    assert "divisions.B.top" in r.get_data(as_text=True)
+    r = client.post_form(murl, {"qualifier_rule": "divisions: {B: {top: 3}}", "overall_prize_cap": "42", "appeal_hours": "24"})
+    assert r.status_code == 302
+    s = svc.result_settings(contest)
+    assert s.overall_prize_cap == 42 and s.appeal_hours == 24 and s.qualifier_rule["divisions"] == {"B": {"top": 3}}
+    assert db.session.scalars(select(AuditLog).where(AuditLog.action == "results.prize_rule")).all()
+
+
+def test_appeal_rejudge_runs_the_real_judge_and_reruns_the_tally(app, tmp_path, make_contest, make_user, admit,
+                                                                  redis_conn, judge_image):
+    """A submission stored as WA 0 (say, judged with a broken test) is a correct program: the appeal
+    rejudges it in Docker, and once judged the tally is rerun and before/after are stored."""
+    import uuid
+
+    from tests.webapp.test_pipeline import run_worker, write_problem
+    from webapp.services.problem_import import import_problem
+
+    app.config.update(JUDGE_QUEUE=f"judge-test-{uuid.uuid4().hex[:8]}")  # judge_image: built and present
+    contest = make_contest()
+    division = contest.divisions[0]
+    problem = import_problem(division, write_problem(tmp_path / "pkg", tests=2), publish=True)
+    org = make_user("btc", role="organiser")
+    a, b = make_user("hsa", full_name="Đỗ An"), make_user("hsb", full_name="Vũ Bình")
+    for u in (a, b):
+        admit(u, division)
+    scored(b, problem, 50)
+    wrong = scored(a, problem, 0)
+    wrong.source = "a, b = map(int, input().split())\nprint(a + b)\n"
+    db.session.commit()
+    svc.save_prize_rule(division, {"levels": [{"name": "first", "count": 1}, {"name": "second", "count": 1}]}, org)
+    svc.lock(division, org)
+    svc.publish(division, org)
+    appeal = svc.file_appeal(a, division, "Bài em chạy đúng trên máy", problem_id=problem.id)
+    assert appeal.before == {"score": 0, "rank": 2, "award": None, "qualified": None}
+    svc.resolve_appeal(appeal, "rejudge", "Đã chấm lại bài TONG", org)
+    assert appeal.status == "rejudging" and appeal.after is None
+    run_worker(app)
+    db.session.refresh(wrong)
+    assert (wrong.status, wrong.score) == ("done", 100), wrong.compile_output
+    svc.refresh_appeal(appeal)
+    assert appeal.status == "resolved"
+    assert appeal.after == {"score": 100, "rank": 1, "award": "first", "qualified": None}
+    assert [(r["username"], r["award"]) for r in svc.division_rows(division.id)] == [("hsa", "first"), ("hsb", "second")]
+    actions = [x.action for x in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert {"appeal.rejudge", "submission.rejudge", "results.retally", "appeal.resolve"} <= set(actions)
