@@ -13,7 +13,6 @@ from webapp.extensions import db
 from webapp.models import (
     Appeal,
     AuditLog,
-    DivisionResult,
     ExternalScore,
     Problem,
     Submission,
@@ -378,3 +377,27 @@ def test_appeal_rejudge_runs_the_real_judge_and_reruns_the_tally(app, tmp_path, 
     assert [(r["username"], r["award"]) for r in svc.division_rows(division.id)] == [("hsa", "first"), ("hsb", "second")]
     actions = [x.action for x in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert {"appeal.rejudge", "submission.rejudge", "results.retally", "appeal.resolve"} <= set(actions)
+
+
+def test_creative_division_judged_elsewhere_with_external_scores_and_an_entry_appeal(world, make_user):
+    """A creative division whose scores were imported (ExternalScore only): each user is an entrant;
+    the appeal has no problem and is resolved by a new score."""
+    contest, org = world["contest"], world["org"]
+    d2 = next(d for d in contest.divisions if d.code == "D2")
+    svc.save_prize_rule(d2, {"levels": [{"name": "first", "count": 1}, {"name": "consolation", "count": 1}]}, org)
+    x, y, z = make_user("sx", full_name="Sáng Tạo X"), make_user("sy", full_name="Sáng Tạo Y"), make_user("sz")
+    for u, score in ((x, 80), (y, 60), (z, 40)):
+        db.session.add(ExternalScore(division_id=d2.id, user_id=u.id, score=score))
+    db.session.commit()
+    rows = svc.tally_division(d2)
+    assert [(r["username"], r["award"], r["external"]) for r in rows] == [("sx", "first", True), ("sy", "consolation", True),
+                                                                        ("sz", None, True)]
+    svc.lock(d2, org)
+    svc.publish(d2, org)
+    appeal = svc.file_appeal(z, d2, "Xin chấm lại sản phẩm")
+    assert appeal.problem_id is None and appeal.entry_id is None
+    svc.resolve_appeal(appeal, "rescore", "Hội đồng chấm lại: 70 điểm", org, score="70")
+    assert appeal.before == {"score": 40, "rank": 3, "award": None, "qualified": None}
+    assert appeal.after == {"score": 70, "rank": 2, "award": "consolation", "qualified": None}
+    with pytest.raises(svc.ResultsError):
+        svc.resolve_appeal(svc.file_appeal(y, d2, "xin chấm lại"), "rejudge", "chấm lại", org)  # no problem to rejudge

@@ -557,11 +557,19 @@ def resolve_appeal(appeal: Appeal, action: str, response: str, by: User | None, 
     response = (response or "").strip()
     if not response:
         raise ResultsError(_l("Hãy ghi câu trả lời cho thí sinh."))
+    if action == "rejudge" and appeal.problem_id is None:
+        raise ResultsError(_l("Chỉ chấm lại được bài lập trình; với sản phẩm sáng tạo hãy chấm lại điểm."))
+    if action == "rescore":
+        _check_score(score)
     division = db.session.get(Division, appeal.division_id)
-    appeal.before = outcome(entrant_row(division_rows(division.id), appeal.user)) or appeal.before
-    appeal.response = response
-    APPEAL_ACTIONS[action](appeal, division, by, response, score)
-    db.session.commit()
+    try:
+        appeal.before = outcome(entrant_row(division_rows(division.id), appeal.user)) or appeal.before
+        appeal.response = response
+        APPEAL_ACTIONS[action](appeal, division, by, response, score)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # all or nothing
+        raise
     return appeal
 
 
