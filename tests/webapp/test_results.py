@@ -401,3 +401,21 @@ def test_creative_division_judged_elsewhere_with_external_scores_and_an_entry_ap
     assert appeal.after == {"score": 70, "rank": 2, "award": "consolation", "qualified": None}
     with pytest.raises(svc.ResultsError):
         svc.resolve_appeal(svc.file_appeal(y, d2, "xin chấm lại"), "rejudge", "chấm lại", org)  # no problem to rejudge
+
+
+def test_long_reasons_are_accepted_and_an_empty_score_is_refused(world, client):
+    division, org = world["division"], world["org"]
+    client.login("btc")
+    long_reason = "Hội đồng giám khảo họp và thống nhất " * 10  # > 200 characters
+    r = client.post_form(f"/results/divisions/{division.id}/adjust",
+                         {"entrant": f"user:{world['users'][5].id}", "field": "score", "value": "", "reason": long_reason},
+                         form_url=f"/results/divisions/{division.id}/preview")
+    assert r.status_code == 302
+    # an empty score is refused (flash), nothing stored
+    assert not db.session.scalars(select(AuditLog).where(AuditLog.action == "results.adjust")).all()
+    r = client.post_form(f"/results/divisions/{division.id}/adjust",
+                         {"entrant": f"user:{world['users'][5].id}", "field": "award", "value": "consolation",
+                          "reason": long_reason}, form_url=f"/results/divisions/{division.id}/preview")
+    assert db.session.scalars(select(AuditLog).where(AuditLog.action == "results.adjust")).one().details["reason"] == long_reason.strip()
+    svc.lock(division, org)
+    assert len(svc.division_rows(division.id)) == 6 and all(r["rank"] for r in svc.division_rows(division.id))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..auth.decorators import role_required
-from ..contests.forms import ActionForm
 from ..extensions import db
 from ..models import Appeal, Contest, Division, ResultAdjustment, User
 from ..services import results as svc
@@ -34,6 +34,10 @@ def _division(division_id: int) -> Division:
 
 def _organiser() -> bool:
     return current_user.is_authenticated and current_user.has_role("organiser")
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: the views read their fields themselves and the services validate them."""
 
 
 def _check_csrf() -> None:

@@ -229,7 +229,7 @@ def _row(division: Division, entrant: dict, alloc: dict) -> dict:
 
 
 def snapshot_row(row: dict) -> dict:
-    """A tally row reduced to the documented row shape."""
+    """A tally row reduced to the documented row shape (snapshots hold ranked entrants only)."""
     return {k: row[k] for k in ROW_KEYS}
 
 
@@ -386,7 +386,7 @@ def lock(division: Division, by: User | None) -> DivisionResult:
     result = _stored_state(division)
     if result.state != "draft":
         raise ResultsError(_l("Kết quả bảng %(d)s đã được khoá.", d=division.code))
-    rows = [snapshot_row(r) for r in tally_division(division)]
+    rows = [snapshot_row(r) for r in tally_division(division) if r["rank"] is not None]
     result.state, result.snapshot, result.locked_at = "locked", rows, utcnow()
     audit(by, "results.lock", f"division:{division.id}", entrants=len(rows),
           prizes=sum(1 for r in rows if r["award"]))
@@ -425,7 +425,7 @@ def retally_frozen(division: Division, by: User | None, reason: str) -> list[dic
     Audited with the outcomes that changed."""
     result = _stored_state(division)
     old = {r["entrant"]: r for r in (result.snapshot or [])}
-    rows = [snapshot_row(r) for r in tally_division(division)]
+    rows = [snapshot_row(r) for r in tally_division(division) if r["rank"] is not None]
     changed = {r["entrant"]: {"before": outcome(old.get(r["entrant"])), "after": outcome(r)}
                for r in rows if outcome(old.get(r["entrant"])) != outcome(r)}
     result.snapshot = rows
