@@ -337,6 +337,12 @@ def test_rule_editor_form_upload_and_errors(world, client):
     assert r.status_code == 302
     s = svc.result_settings(contest)
     assert s.overall_prize_cap == 42 and s.appeal_hours == 24 and s.qualifier_rule["divisions"] == {"B": {"top": 3}}
+    page = client.get(murl).get_data(as_text=True)
+    # rule now: first 2 (hs1 90 first; hs2/hs3 tied at 80 would make 3 > 2 -> none). top 3: hs1, hs2, hs3;
+    # just below the line: hs4 (rank 4)
+    assert page.count("<tr><td>B</td>") == 3  # hs1, hs2, hs3 qualified
+    below = page[page.index('id="below-line"'):]
+    assert "Nguyễn Văn D" in below and "hạng 4 ngoài top 3 của bảng B" in below
     assert db.session.scalars(select(AuditLog).where(AuditLog.action == "results.prize_rule")).all()
 
 

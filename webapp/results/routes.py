@@ -125,10 +125,16 @@ def manage(contest_id: int):
             except svc.ResultsError as exc:
                 errors.append(str(exc))
     states = {d.id: svc.division_state(d) for d in contest.divisions}
+    selection = None
+    if settings.qualifier_rule:
+        try:
+            selection = svc.qualifier_rows(contest)
+        except RuleError as exc:
+            errors += rule_errors(exc)
     open_appeals = db.session.scalar(select(db.func.count(Appeal.id)).where(
         Appeal.contest_id == contest.id, Appeal.status.in_(("open", "rejudging"))))
     return render_template("results/manage.html", contest=contest, states=states, form=form, errors=errors,
-                           action=ActionForm(), open_appeals=open_appeals)
+                           action=ActionForm(), open_appeals=open_appeals, selection=selection)
 
 
 def _rule_text(rule) -> str:
