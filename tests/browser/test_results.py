@@ -79,6 +79,7 @@ def test_preview_adjust_publish_public_page(live_server, page, new_page):
 
     page.locator("#lock").click()
     expect(page.locator("#result-state")).to_contain_text("Đã khoá")
+    expect(rows.nth(0).locator(".reason")).to_have_text("hạng 1, trong chỉ tiêu 1 của giải Nhất")
     student.reload()
     expect(student.locator("#no-results")).to_be_visible()  # locked is not published
     page.locator("#publish").click()

@@ -208,7 +208,17 @@ def rule_edit(division_id: int):
 def preview(division_id: int):
     division = _division(division_id)
     state = svc.division_state(division)
-    rows = svc.tally_division(division) if state.state == "draft" else svc.division_rows(division.id)
+    live = svc.tally_division(division)
+    if state.state == "draft":
+        rows = live
+    else:  # the frozen rows; their reasons in the user's language where the live tally still agrees
+        codes = {r["entrant"]: r for r in live}
+        rows = []
+        for r in svc.division_rows(division.id):
+            same = codes.get(r["entrant"])
+            if same and (same["award"], same["score"], same["reason"]) == (r["award"], r["score"], r["reason"]):
+                r = {**r, "reason_code": same["reason_code"], "reason_params": same["reason_params"]}
+            rows.append(r)
     adjustments = db.session.scalars(select(ResultAdjustment).where(ResultAdjustment.division_id == division.id)
                                      .order_by(ResultAdjustment.id.desc())).all()
     authors = {u.id: u for u in db.session.scalars(select(User).where(
