@@ -165,6 +165,19 @@ SCHEMAS: dict[str, dict] = {
 
 ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer"}}
 
+_RESULT_ROW = {"username": {"type": "string", "description": "For a team entry, the members joined by ', '."},
+               "full_name": {"type": "string"}, "unit": {"type": "string"},
+               "score": {"type": "number"}, "rank": {"type": "integer"},
+               "reason": {"type": "string", "description": "Why this outcome, e.g. 'score 63 < 65, the cutoff for third'."}}
+SCHEMAS["TallyRow"] = {
+    "type": "object", "required": ["username", "full_name", "unit", "score", "rank", "award", "reason"],
+    "properties": {**_RESULT_ROW, "award": {"type": ["string", "null"], "enum": ["first", "second", "third", "consolation", None]}},
+}
+SCHEMAS["QualifierRow"] = {
+    "type": "object", "required": ["username", "full_name", "unit", "score", "rank", "qualified", "reason"],
+    "properties": {**_RESULT_ROW, "qualified": {"type": "boolean"}},
+}
+
 
 def build_document(server_url: str = "/api/v1") -> dict:
     bearer = [{"bearerAuth": []}]
@@ -247,6 +260,25 @@ def build_document(server_url: str = "/api/v1") -> dict:
                 "description": "Only its owner, organisers and judges.",
                 "parameters": [{"name": "submission_id", **ID_PARAM}],
                 "responses": {"200": {"description": "The submission.", **_json(_ref("Submission"))}, **_errors("401", "403", "404")},
+            },
+        },
+        "/results/divisions/{division_id}/tally": {
+            "get": {
+                "operationId": "getResultTally", "security": bearer, "summary": "Prize tally of one division (organisers)",
+                "description": "Live tally with the division's prize rule: one object per ranked entrant, best first.",
+                "parameters": [{"name": "division_id", **ID_PARAM}],
+                "responses": {"200": {"description": "The tally.", **_json({"type": "array", "items": _ref("TallyRow")})},
+                              **_errors("401", "403", "404", "422")},
+            },
+        },
+        "/results/contests/{contest_id}/qualifiers": {
+            "get": {
+                "operationId": "getQualifiers", "security": bearer, "summary": "Qualifier selection (organisers)",
+                "description": "With the contest's qualifier rule; divisions in the rule's order, best first.",
+                "parameters": [{"name": "contest_id", **ID_PARAM}],
+                "responses": {"200": {"description": "Every ranked entrant, qualified or not.",
+                                      **_json({"type": "array", "items": _ref("QualifierRow")})},
+                              **_errors("401", "403", "404", "422")},
             },
         },
         "/openapi.json": {

@@ -35,6 +35,7 @@ from ..models import (
 from ..services import contests as svc
 from ..services.accounts import LEVEL_LABELS
 from ..services.problem_import import import_problem, load_package, test_count
+from ..services.results import is_published
 from ..services.scoreboard import load_scoreboard
 from ..services.statements import pick_statement, read_sample, render_markdown, statement_html
 from ..services.submissions import (
@@ -753,19 +754,21 @@ def rejudge_contest(contest_id: int):
 # -- scoreboard --------------------------------------------------------------------------------------
 @bp.route("/<int:contest_id>/scoreboard/<int:division_id>")
 def scoreboard(contest_id: int, division_id: int):
-    """Public (frozen for the last freeze_minutes); organisers see it unfrozen. ?partial=1 gives only
+    """Public (frozen for the last freeze_minutes until the division's results are published);
+    organisers see it unfrozen. ?partial=1 gives only
     the table, for the page's live refresh."""
     contest = _contest(contest_id)
     division = _division(contest, division_id)
     if division.content != "programming":
         abort(404)
-    unfrozen = _organiser()
+    published = is_published(division.id)
+    unfrozen = _organiser() or published  # publishing the results lifts the freeze
     rows = load_scoreboard(division, frozen=not unfrozen)
     problems = [p for p in division.problems if p.published]
     freeze_at = contest.end_at - timedelta(minutes=contest.freeze_minutes) if contest.freeze_minutes else None
     now = utcnow()
     frozen_now = freeze_at is not None and now >= freeze_at
-    context = dict(contest=contest, division=division, rows=rows, problems=problems, unfrozen=unfrozen,
+    context = dict(contest=contest, division=division, rows=rows, problems=problems, unfrozen=unfrozen, published=published,
                    freeze_at=freeze_at, frozen_now=frozen_now, phase=_phase(contest), now=now)
     if request.args.get("partial"):
         response = current_app.make_response(render_template("contests/_scoreboard_table.html", **context))
