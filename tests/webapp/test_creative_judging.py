@@ -120,6 +120,25 @@ def test_assignment_avoids_every_kind_of_conflict(world, client):
     assert row.details["k"] == 3 and len(row.details["after"]) == 6
 
 
+def test_declared_conflict_removes_unscored_assignments_only(world, client):
+    e1, e2, gk3 = world["e1"], world["e2"], world["judges"]["gk3"]
+    assign(e1, gk3)
+    assign(e2, gk3)
+    submit(e2, gk3, [20, 20, 20, 10])
+    client.login("gk3")
+    # both entries have a member in Quận 1 / Quận 2: declare both units; E2 is already scored, so it stays
+    for unit in ("Quận 1", "Quận 2"):
+        r = client.post_form("/creative/judge/conflicts", {"kind": "unit", "unit": unit, "reason": "đơn vị cũ"})
+        assert r.status_code == 302
+    assert not ops.is_assigned(gk3, e1, 1) and ops.is_assigned(gk3, e2, 1)
+    rows = audits("creative.conflict")
+    assert rows[0].details["removed_assignments"] == [{"entry_id": e1.id, "round": 1}]
+    assert rows[1].details["removed_assignments"] == [] and rows[1].details["after"]["source"] == "declared"
+    r = client.post_form("/creative/judge/conflicts", {"kind": "unit", "unit": ""})
+    assert "Chọn đúng một" in r.get_data(as_text=True)
+    assert len(ops.conflict_rows()) == 2
+
+
 def test_shortfall_report_and_manual_add_rechecked(world, client):
     d2, e1, e2, js = world["d2"], world["e1"], world["e2"], world["judges"]
     ops.set_panel(d2, 1, [js["gk_a"].id, js["gk_mentor"].id, js["gk1"].id], world["organiser"])
@@ -262,6 +281,8 @@ def test_api_score_sheet(world, client):
     assert r.status_code == 422 and "chưa cho điểm" in r.get_json()["error"]
     r = client.put(url, json={"criteria": "x"}, headers=h)
     assert r.status_code == 422
+    r = client.put(url, json={"criteria": {"Trình bày": 15}, "round": 2}, headers=h)
+    assert r.status_code == 403
     r = client.put(url, json={"criteria": {"Trình bày": 15}, "comment": "nháp"}, headers=h)
     assert r.status_code == 200 and r.get_json()["sheet"]["status"] == "draft"
     full = {"Ý tưởng và tính sáng tạo": 28, "Tính ứng dụng thực tiễn": 20, "Chất lượng kỹ thuật": 22.5, "Trình bày": 15}

@@ -64,6 +64,8 @@ def creative_score(entry_id: int):
     if not rounds:
         raise ApiError(403, "You are not assigned to this entry.")
     round_ = data.get("round", rounds[-1])
+    if isinstance(round_, bool) or round_ not in (1, 2):
+        raise ApiError(422, 'Field "round" must be 1 or 2.')
     if round_ not in rounds:
         raise ApiError(403, f"You are not assigned to this entry in round {round_}.")
     named = data.get("criteria")

@@ -175,7 +175,7 @@ def set_judge_affiliation(judge: User, school_name: str, district: str, unit: st
     """Set a judge's school and unit (used for conflicts of interest)."""
     from .users import find_or_create_school
 
-    if not judge.has_role(Role.JUDGE.value) or judge.role != Role.JUDGE.value:
+    if judge.role != Role.JUDGE.value:
         raise CreativeRefused(_("Chỉ sửa được trường và đơn vị của giám khảo."), 422)
     before = {"school": str(judge.school) if judge.school else "", "unit": judge.unit}
     school_name = " ".join(school_name.split())
