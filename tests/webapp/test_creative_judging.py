@@ -342,6 +342,8 @@ def test_ranking_ties_flags_methods_and_pages(world, client, make_user):
     html = client.get(f"/creative/org/{d2.id}").get_data(as_text=True)
     assert "Máy tưới cây thông minh" in html.split('id="flagged"')[1]
     assert "Trò chơi học toán" not in html.split('id="flagged"')[1]
+    html = client.get(f"/creative/org/{d2.id}/sheets?entry={e1.id}").get_data(as_text=True)
+    assert html.count(f'data-entry="{e1.id}"') == 3 and f'data-entry="{e2.id}"' not in html
     # the organiser switches to the trimmed mean with a 4th judge on E1: drop 100 and 50 -> (70 + 60) / 2
     r = client.post_form(f"/creative/org/{d2.id}/judging", {"judges_per_entry": "3", "aggregation": "trimmed",
                                                            "disagreement_threshold": "60", "round2_weight": "1"})

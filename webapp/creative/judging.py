@@ -67,10 +67,17 @@ def _float(value, default=None):
         return default
 
 
+ENTRY_CATEGORY_LABELS = {
+    "software": _l("Phần mềm"), "web": _l("Website"), "mobile": _l("Ứng dụng di động"), "game": _l("Trò chơi"),
+    "scratch": _l("Dự án Scratch"), "other": _l("Khác"),
+}
+
+
 @bp.app_context_processor
 def creative_labels():
     return {"conflict_label": ops.conflict_label,
-            "aggregation_label": lambda m: AGGREGATION_LABELS.get(m, m)}
+            "aggregation_label": lambda m: AGGREGATION_LABELS.get(m, m),
+            "judging_category_label": lambda c: ENTRY_CATEGORY_LABELS.get(c, c)}
 
 
 # -- judge pages ------------------------------------------------------------------------------------
@@ -327,8 +334,12 @@ def org_sheets(division_id: int):
     """Every score sheet of the division with its points; submitted sheets can be unlocked."""
     division = _creative_division(division_id)
     crit = {r: ops.rubric(division, r) for r in ops.ROUNDS}
+    sheets = ops.division_sheets(division)
+    only = request.args.get("entry", type=int)
+    if only:
+        sheets = [s for s in sheets if s.entry_id == only]
     return render_template("creative/org_sheets.html", form=CsrfForm(), division=division, criteria=crit,
-                           sheets=ops.division_sheets(division))
+                           sheets=sheets, only=only)
 
 
 @bp.route("/org/sheets/<int:sheet_id>/unlock", methods=["POST"])

@@ -158,7 +158,7 @@ def load_creative_demo(contest: Contest) -> list[str]:
                     db.session.add(Participation(contest_id=contest.id, division_id=division.id, user_id=user.id))
             lines.append(f"  entry “{title}” -> division {code} (id {entry.id})")
         if judge is not None and not creative_ops.is_assigned(judge, entry, 1) and creative_ops.conflict_of(judge, entry) is None:
-            db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=judge.id, round=1, manual=True))
+            db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=judge.id, round=1, manual=False))
     db.session.commit()
     for division in divisions.values():
         if division.content == "creative":
