@@ -6,6 +6,7 @@ The rules themselves are in services/creative_judging.py.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -360,16 +361,16 @@ def judge_assignments(judge: User) -> list[JudgeAssignment]:
 
 
 CONFLICT_LABELS = {
-    rules.SAME_SCHOOL: "cùng trường với một thành viên",
-    rules.SAME_UNIT: "cùng đơn vị với một thành viên",
-    rules.MENTOR_SCHOOL: "cùng trường với giáo viên hướng dẫn",
-    rules.DECLARED: "giám khảo tự khai báo",
-    rules.ORGANISER: "Ban tổ chức ghi nhận",
+    rules.SAME_SCHOOL: _l("cùng trường với một thành viên"),
+    rules.SAME_UNIT: _l("cùng đơn vị với một thành viên"),
+    rules.MENTOR_SCHOOL: _l("cùng trường với giáo viên hướng dẫn"),
+    rules.DECLARED: _l("giám khảo tự khai báo"),
+    rules.ORGANISER: _l("Ban tổ chức ghi nhận"),
 }
 
 
 def conflict_label(code: str) -> str:
-    return _(CONFLICT_LABELS.get(code, code))
+    return str(CONFLICT_LABELS.get(code, code))
 
 
 # -- score sheets ---------------------------------------------------------------------------------------
@@ -389,10 +390,10 @@ def _sheet_dump(sheet: ScoreSheet | None) -> dict | None:
 
 
 POINT_MESSAGES = {
-    "unknown": "không có tiêu chí này",
-    "missing": "chưa cho điểm",
-    "not_a_number": "điểm phải là một số",
-    "out_of_range": "điểm phải từ 0 đến %(max)s",
+    "unknown": lambda p: _("không có tiêu chí này"),
+    "missing": lambda p: _("chưa cho điểm"),
+    "not_a_number": lambda p: _("điểm phải là một số"),
+    "out_of_range": lambda p: _("điểm phải từ 0 đến %(max)s", max="%g" % p["max"]),
 }
 
 
@@ -437,7 +438,7 @@ def save_sheet(entry: CreativeEntry, judge: User, round_: int, points: dict, com
     problems = rules.check_points(clean, crit, complete=submit)
     if problems:
         names = {c.key: c.name for c in crit}
-        parts = [f"{names.get(k, k)}: " + _(POINT_MESSAGES[code], **params) for k, code, params in problems]
+        parts = [f"{names.get(k, k)}: " + POINT_MESSAGES[code](params) for k, code, params in problems]
         raise CreativeRefused(_("Phiếu chấm chưa hợp lệ — %(p)s.", p="; ".join(parts)), 422, "criteria")
     clean = {k: float(v) for k, v in clean.items()}
     before = _sheet_dump(sheet)
