@@ -16,7 +16,6 @@ from ..models import (
     CreativePanel,
     CreativeSettings,
     Division,
-    EntryMember,
     JudgeAssignment,
     Role,
     RubricCriterion,
@@ -532,13 +531,3 @@ def progress(division: Division, round_: int = 1) -> dict:
         pe["judges"].append({"judge": a.judge, "state": state, "manual": a.manual, "sheet": s})
     return {"entries": list(per_entry.values()), "judges": sorted(per_judge.values(), key=lambda d: d["judge"].username)}
 
-
-def members_of(entry: CreativeEntry) -> list[User]:
-    return [m.user for m in entry.members]
-
-
-def entry_member_ids(division: Division) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for m in db.session.scalars(select(EntryMember).where(EntryMember.division_id == division.id).order_by(EntryMember.id)):
-        out.setdefault(m.entry_id, []).append(m.user_id)
-    return out
