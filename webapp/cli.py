@@ -22,7 +22,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--grade", type=int, help="Grade 1-12, must belong to --level.")
     @click.option("--full-name", default="", help="Full name (Vietnamese diacritics welcome).")
     @click.option("--school", default="", help="School name.")
-    def create_user_cmd(username, password, role, level, grade, full_name, school):
+    @click.option("--unit", default="", help="Unit: district or youth-union branch (judges: used for conflicts of interest).")
+    def create_user_cmd(username, password, role, level, grade, full_name, school, unit):
         """Create an account."""
         username = username.strip().lower()
         if not USERNAME_RE.match(username):
@@ -37,7 +38,7 @@ def register_cli(app: Flask) -> None:
             msg = check_grade(parse_level(level), grade)
             if msg:
                 raise click.UsageError(f"--grade {grade}: {msg}")
-        fields = {"full_name": full_name, "school_level": level, "grade": grade}
+        fields = {"full_name": full_name, "school_level": level, "grade": grade, "unit": " ".join(unit.split())}
         if school:
             fields["school"] = find_or_create_school(school)
         user = create_user(username, password, role, **fields)

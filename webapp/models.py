@@ -383,6 +383,19 @@ class ConflictOfInterest(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class CreativePanel(db.Model):
+    """The judges of a creative division in one round, chosen by the organiser. No row for a division
+    and round = every account with the role judge."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    judge: Mapped[User] = relationship()
+    __table_args__ = (UniqueConstraint("division_id", "round", "judge_id", name="uq_creative_panel"),)
+
+
 class ScoreSheet(db.Model):
     """A judge's phiếu chấm for one entry in one round. points: {criterion_id (str): points}."""
 

@@ -146,6 +146,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_judge_assignment_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_judge_assignment_judge_id'), ['judge_id'], unique=False)
 
+    op.create_table('creative_panel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('division_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('judge_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['division_id'], ['division.id'], ),
+    sa.ForeignKeyConstraint(['judge_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('division_id', 'round', 'judge_id', name='uq_creative_panel')
+    )
+    with op.batch_alter_table('creative_panel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_creative_panel_division_id'), ['division_id'], unique=False)
+
     op.create_table('score_sheet',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -176,6 +189,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_score_sheet_entry_id'))
 
     op.drop_table('score_sheet')
+    with op.batch_alter_table('creative_panel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_creative_panel_division_id'))
+
+    op.drop_table('creative_panel')
     with op.batch_alter_table('judge_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_judge_assignment_judge_id'))
         batch_op.drop_index(batch_op.f('ix_judge_assignment_entry_id'))

@@ -43,11 +43,12 @@ def test_demo_is_safe_to_run_twice(app):
     assert (contest.end_at - contest.start_at).days == 7
     codes = {d.code: d for d in contest.divisions}
     assert {"A", "B", "C1"} <= set(codes)
-    # every demo student is in the division of their level, once
-    for username, code in (("hs_tieuhoc", "A"), ("hs_thcs", "B"), ("hs_thpt", "C1")):
+    # every demo student is in the programming division of their level, once (and in the creative
+    # division of their level when the demo gives them a team entry)
+    for username, code, creative in (("hs_tieuhoc", "A", "D1"), ("hs_thcs", "B", "D2"), ("hs_thpt", "C1", "D3")):
         user = db.session.scalar(select(User).where(User.username == username))
         parts = db.session.scalars(select(Participation).where(Participation.user_id == user.id)).all()
-        assert [p.division.code for p in parts] == [code]
+        assert sorted(p.division.code for p in parts) == [code, creative]
 
 
 def test_migrations_match_models(tmp_path, monkeypatch):

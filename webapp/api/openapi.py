@@ -288,6 +288,7 @@ def build_document(server_url: str = "/api/v1") -> dict:
             },
         },
     }
+    paths.update(creative_judging_paths(bearer))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -302,5 +303,82 @@ def build_document(server_url: str = "/api/v1") -> dict:
             "schemas": SCHEMAS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "A token from POST /token."}},
+        },
+    }
+
+
+# -- creative products: judges ------------------------------------------------------------------------
+SCHEMAS.update({
+    "Criterion": {
+        "type": "object", "required": ["name", "max_points"],
+        "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+                       "max_points": {"type": "number"}, "weight": {"type": "number"}},
+    },
+    "JudgeSheet": {
+        "type": "object", "required": ["status", "criteria"],
+        "properties": {
+            "status": {"type": "string", "enum": ["draft", "submitted"], "description": "submitted = locked"},
+            "criteria": {"type": "object", "additionalProperties": {"type": "number"}, "description": "points per criterion name"},
+            "comment": {"type": "string"},
+            "total": _nullable("number", description="weighted total 0..100 once every criterion has points"),
+            "updated_at": _nullable("string", format="date-time"),
+        },
+    },
+    "AssignedEntry": {
+        "type": "object", "required": ["entry_id", "round", "title", "criteria", "sheet"],
+        "description": "In blind mode `members` and `mentor` are absent.",
+        "properties": {
+            "entry_id": {"type": "integer"}, "round": {"type": "integer", "enum": [1, 2]},
+            "contest_id": {"type": "integer"},
+            "division": {"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"}}},
+            "title": {"type": "string"}, "summary": {"type": "string"}, "category": {"type": "string"},
+            "video_url": _nullable("string"), "repo_url": _nullable("string"), "blind": {"type": "boolean"},
+            "members": {"type": "array", "items": {"type": "object", "properties": {
+                "username": {"type": "string"}, "full_name": {"type": "string"}, "school": _nullable("string")}}},
+            "mentor": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "school": {"type": "string"}}},
+            "criteria": {"type": "array", "items": _ref("Criterion")},
+            "sheet": {"oneOf": [_ref("JudgeSheet"), {"type": "null"}]},
+        },
+    },
+    "AssignedEntryList": {
+        "type": "object", "required": ["entries"],
+        "properties": {"entries": {"type": "array", "items": _ref("AssignedEntry")}},
+    },
+    "ScoreSheetPut": {
+        "type": "object", "required": ["criteria"],
+        "properties": {
+            "criteria": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0},
+                         "description": "points per criterion name, each within the criterion's max_points",
+                         "examples": [{"Ý tưởng và tính sáng tạo": 25, "Trình bày": 15}]},
+            "comment": {"type": "string"},
+            "submit": {"type": "boolean", "default": False,
+                       "description": "true submits (every criterion needed) and locks the sheet; false saves a draft"},
+            "round": {"type": "integer", "enum": [1, 2], "description": "default: the latest round the judge is assigned"},
+        },
+    },
+})
+
+
+def creative_judging_paths(bearer: list) -> dict:
+    return {
+        "/creative/assigned": {
+            "get": {
+                "operationId": "listAssignedEntries", "security": bearer,
+                "summary": "Entries assigned to the calling judge, with the rubric and the judge's sheet",
+                "responses": {"200": {"description": "The entries.", **_json(_ref("AssignedEntryList"))}, **_errors("401", "403")},
+            },
+        },
+        "/creative/entries/{entry_id}/score": {
+            "put": {
+                "operationId": "putScoreSheet", "security": bearer, "summary": "Save or submit a score sheet",
+                "description": "Only a judge assigned to the entry. A submitted sheet is locked: 409 until an organiser "
+                               "unlocks it. Points outside 0..max_points, unknown criterion names, or a submit with "
+                               "a criterion missing: 422.",
+                "parameters": [{"name": "entry_id", **ID_PARAM}],
+                "requestBody": {"required": True, **_json(_ref("ScoreSheetPut"))},
+                "responses": {"200": {"description": "The entry with the saved sheet.", **_json(_ref("AssignedEntry"))},
+                              "409": _error("The sheet is submitted and locked."),
+                              **_errors("400", "401", "403", "404", "422")},
+            },
         },
     }

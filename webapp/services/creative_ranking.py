@@ -8,6 +8,74 @@
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CreativeEntry, Division, ScoreSheet
+from . import creative_judging as rules
+
+
+def sheet_totals(division: Division, round_: int) -> dict[int, dict[int, float]]:
+    """{entry_id: {judge_id: total}} of the submitted, complete sheets of a round (every entry of the
+    division is a key, possibly with no judge)."""
+    out: dict[int, dict[int, float]] = {e: {} for e in db.session.scalars(
+        select(CreativeEntry.id).where(CreativeEntry.division_id == division.id))}
+    query = (select(ScoreSheet).join(CreativeEntry, CreativeEntry.id == ScoreSheet.entry_id)
+             .where(CreativeEntry.division_id == division.id, ScoreSheet.round == round_, ScoreSheet.status == "submitted"))
+    for s in db.session.scalars(query):
+        if s.total is not None:
+            out.setdefault(s.entry_id, {})[s.judge_id] = s.total
+    return out
+
+
+def round_scores(division: Division, round_: int) -> dict[int, float | None]:
+    """Aggregated score per entry of one round, with the division's method (creative_judging.aggregate)."""
+    from .creative_ops import _settings
+
+    return rules.aggregate(sheet_totals(division, round_), _settings(division).aggregation)
+
 
 def division_ranking(division_id: int) -> list[dict]:
-    return []
+    """The ranking of a creative division (row shape in the module docstring), best first.
+
+    score = round-1 aggregate; with two rounds, the entries selected for round 2
+    (creative_judging.select_round2) get creative_judging.final_score (round 2 alone, or the blend
+    w * round2 + (1 - w) * round1) and rank above the others (tier 0, the rest tier 1); ranks come from
+    creative_judging.rank (ties share a rank). Rows of equal rank are ordered by title, then entry id;
+    unscored entries come last. flagged: a round's judges disagree (creative_judging.disagreement)."""
+    from .creative_ops import _settings
+
+    division = db.session.get(Division, division_id)
+    if division is None:
+        return []
+    settings = _settings(division)
+    entries = list(db.session.scalars(select(CreativeEntry).where(CreativeEntry.division_id == division.id)))
+    totals1 = sheet_totals(division, 1)
+    r1 = rules.aggregate(totals1, settings.aggregation)
+    selected: set[int] = set()
+    totals2: dict[int, dict[int, float]] = {}
+    r2: dict[int, float | None] = {}
+    if settings.two_rounds:
+        selected = set(rules.select_round2(r1, settings.round2_top_k, settings.round2_min_score))
+        totals2 = sheet_totals(division, 2)
+        r2 = rules.aggregate({e: t for e, t in totals2.items() if e in selected}, settings.aggregation)
+    finals, tiers = {}, {}
+    for e in entries:
+        inside = e.id in selected
+        finals[e.id] = rules.final_score(r1.get(e.id), r2.get(e.id), inside, settings.round2_weight)
+        tiers[e.id] = 0 if inside else 1
+    ranks = rules.rank(finals, tiers)
+    rows = []
+    for e in entries:
+        inside = e.id in selected
+        judged = totals2.get(e.id, {}) if inside else totals1.get(e.id, {})
+        flagged = rules.disagreement(totals1.get(e.id, {}).values(), settings.disagreement_threshold) or (
+            inside and rules.disagreement(totals2.get(e.id, {}).values(), settings.disagreement_threshold))
+        rows.append({
+            "entry_id": e.id, "title": e.title,
+            "members": [m.user.username for m in e.members], "member_ids": [m.user_id for m in e.members],
+            "score": finals[e.id], "round1_score": r1.get(e.id), "round2_score": r2.get(e.id) if inside else None,
+            "rank": ranks.get(e.id), "judges": len(judged), "flagged": bool(flagged),
+        })
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["title"].casefold(), r["entry_id"]))
+    return rows

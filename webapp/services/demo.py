@@ -95,6 +95,74 @@ def load_demo() -> list[str]:
     db.session.flush()
     admit_students(contest)
     db.session.commit()
+    lines += load_creative_demo(contest)
+    return lines
+
+
+# Creative demo: (division, title, category, summary, members, mentor name, mentor school)
+CREATIVE_STUDENTS = [
+    # username, full name, level, grade, school
+    ("hs_tieuhoc2", "Lê Bảo Ngọc", SchoolLevel.PRIMARY, 4, "Trường demo"),
+    ("hs_thcs2", "Đỗ Gia Huy", SchoolLevel.LOWER_SECONDARY, 8, "Trường demo"),
+    ("hs_thpt2", "Vũ Khánh Linh", SchoolLevel.UPPER_SECONDARY, 10, "Trường THPT demo 2"),
+]
+CREATIVE_ENTRIES = [
+    ("D1", "Chú mèo học bảng cửu chương", "scratch", "Trò chơi Scratch giúp các bạn lớp 2, lớp 3 thuộc bảng cửu chương.",
+     ["hs_tieuhoc", "hs_tieuhoc2"], "Cô Nguyễn Thu Trang", "Trường demo"),
+    ("D2", "Ứng dụng nhắc uống nước", "mobile", "Ứng dụng điện thoại nhắc học sinh uống đủ nước mỗi ngày.",
+     ["hs_thcs", "hs_thcs2"], "Thầy Phạm Văn Long", "Trường demo"),
+    ("D3", "Website chia sẻ sách cũ", "web", "Học sinh đăng và mượn sách giáo khoa cũ trong trường.",
+     ["hs_thpt"], "", ""),
+    ("D3", "Trò chơi giải đố lịch sử", "game", "Trò chơi ô chữ về các triều đại Việt Nam.",
+     ["hs_thpt2"], "Cô Trần Mai", "Trường THPT demo 2"),
+]
+
+
+def load_creative_demo(contest: Contest) -> list[str]:
+    """Creative divisions D1-D3 in the demo contest, a few team entries of demo students (admitted to the
+    creative division of their level), and the demo judge assigned to every entry. Idempotent."""
+    from ..models import CreativeEntry, EntryMember, JudgeAssignment
+    from . import creative_ops
+
+    lines = []
+    divisions = {d.code: d for d in contest.divisions}
+    for code, name, levels, content in DEFAULT_DIVISIONS:
+        if content == "creative" and code not in divisions:
+            division = Division(code=code, name=name, levels=",".join(lvl.value for lvl in levels), content=content,
+                                self_register=True)
+            contest.divisions.append(division)
+            db.session.flush()
+            divisions[code] = division
+            lines.append(f"  division {code} added (id {division.id})")
+    for username, full_name, level, grade, school_name in CREATIVE_STUDENTS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            create_user(username, "hs123456", "student", full_name=full_name, school_level=level.value, grade=grade,
+                        school=find_or_create_school(school_name, "Quận 1"))
+            lines.append(f"  {username:12} hs123456   student")
+    db.session.flush()
+    judge = db.session.scalar(select(User).where(User.username == "giamkhao"))
+    for code, title, category, summary, usernames, mentor, mentor_school in CREATIVE_ENTRIES:
+        division = divisions[code]
+        entry = db.session.scalar(select(CreativeEntry).where(CreativeEntry.division_id == division.id, CreativeEntry.title == title))
+        if entry is None:
+            members = [db.session.scalar(select(User).where(User.username == u)) for u in usernames]
+            entry = CreativeEntry(contest_id=contest.id, division_id=division.id, title=title, category=category,
+                                  summary=summary, mentor_name=mentor, mentor_school=mentor_school,
+                                  declared_not_awarded=True, created_by=members[0].id)
+            db.session.add(entry)
+            db.session.flush()
+            for user in members:
+                db.session.add(EntryMember(entry_id=entry.id, division_id=division.id, user_id=user.id))
+                if db.session.scalar(select(Participation.id).where(Participation.division_id == division.id,
+                                                                    Participation.user_id == user.id)) is None:
+                    db.session.add(Participation(contest_id=contest.id, division_id=division.id, user_id=user.id))
+            lines.append(f"  entry “{title}” -> division {code} (id {entry.id})")
+        if judge is not None and not creative_ops.is_assigned(judge, entry, 1) and creative_ops.conflict_of(judge, entry) is None:
+            db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=judge.id, round=1, manual=False))
+    db.session.commit()
+    for division in divisions.values():
+        if division.content == "creative":
+            creative_ops.rubric(division, 1)  # the default rubric, stored
     return lines
 
 
