@@ -512,3 +512,127 @@ def test_score_is_shown_to_students_only_after_publishing(world, client, monkeyp
     db.session.commit()
     page = client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
     assert "87.25 điểm, hạng 1" in page
+
+
+# -- API ---------------------------------------------------------------------------------------------
+def api(client, username: str):
+    """(method, path, **kw) -> response, authenticated with a fresh token of username."""
+    r = client.post("/api/v1/token", json={"username": username, "password": "secret123"})
+    assert r.status_code == 201, r.get_json()
+    headers = {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+    def call(method: str, path: str, **kw):
+        return client.open(path, method=method, headers={**headers, **kw.pop("headers", {})}, **kw)
+
+    return call
+
+
+API_FIELDS = {k: v for k, v in FIELDS.items() if not k.startswith("mentor_")}
+API_FIELDS["mentor"] = {"name": "Thầy Nam", "school": "THCS Lê Lợi", "phone": "0912345678"}
+
+
+def test_api_create_json_then_patch_put_and_list(world, client):
+    an = api(client, "an")
+    r = an("POST", "/api/v1/creative/entries", json={**API_FIELDS, "contest_id": world.contest.id, "division": "d2",
+                                                    "teammates": ["binh"]})
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["division"] == "D2" and [m["username"] for m in body["members"]] == ["an", "binh"]
+    assert body["mentor"] == {"name": "Thầy Nam", "school": "THCS Lê Lợi", "phone": "0912345678"}
+    assert body["complete"] is False and body["missing"] == ["description", "product"]
+    assert body["locked"] is False and body["editable"] is True and body["result"] is None
+    entry_id = body["id"]
+    assert r.headers["Location"].endswith(f"/api/v1/creative/entries/{entry_id}")
+    binh = api(client, "binh")
+    r = binh("PATCH", f"/api/v1/creative/entries/{entry_id}", json={"summary": "Bản mới", "category": "web"})
+    assert r.status_code == 200 and r.get_json()["summary"] == "Bản mới" and r.get_json()["title"] == FIELDS["title"]
+    # PUT needs every required field
+    r = binh("PUT", f"/api/v1/creative/entries/{entry_id}", json={"summary": "x"})
+    assert r.status_code == 422 and "tên sản phẩm" in r.get_json()["error"] and "(field: title)" in r.get_json()["error"]
+    r = binh("PUT", f"/api/v1/creative/entries/{entry_id}", json={"title": "Tên mới", "declared_not_awarded": True,
+                                                                 "teammates": "an"})
+    assert r.status_code == 200 and r.get_json()["summary"] == "" and r.get_json()["category"] == "software"
+    assert [m["username"] for m in r.get_json()["members"]] == ["an", "binh"]
+    assert r.get_json()["mentor"] == {"name": "", "school": "", "phone": ""}
+    r = an("GET", "/api/v1/creative/entries")
+    assert [e["title"] for e in r.get_json()["entries"]] == ["Tên mới"]
+    assert an("GET", f"/api/v1/creative/entries/{entry_id}").status_code == 200
+    chi = api(client, "chi")
+    assert chi("GET", "/api/v1/creative/entries").get_json() == {"entries": []}
+    assert chi("GET", f"/api/v1/creative/entries/{entry_id}").status_code == 403
+    r = chi("PATCH", f"/api/v1/creative/entries/{entry_id}", json={"title": "Của tôi"})
+    assert r.status_code == 403
+    btc = api(client, "btc")
+    r = btc("GET", f"/api/v1/creative/entries?division_id={world.d2.id}")
+    assert [e["id"] for e in r.get_json()["entries"]] == [entry_id]
+
+
+def test_api_errors_are_clear(world, client):
+    an = api(client, "an")
+    r = an("POST", "/api/v1/creative/entries", json={**API_FIELDS})
+    assert r.status_code == 422 and "division_id" in r.get_json()["error"]
+    r = an("POST", "/api/v1/creative/entries", json={**API_FIELDS, "division_id": world.d2.id, "teammates": ["khongco"]})
+    assert r.status_code == 422 and "Không có tài khoản “khongco”" in r.get_json()["error"]
+    r = an("POST", "/api/v1/creative/entries", json={**API_FIELDS, "division_id": world.d2.id, "video_url": "file:///etc/passwd"})
+    assert r.status_code == 422 and "video_url" in r.get_json()["error"]
+    r = an("POST", "/api/v1/creative/entries", data="not json", content_type="application/json")
+    assert r.status_code == 400
+    r = an("POST", "/api/v1/creative/entries", json={**API_FIELDS, "division_id": 9999})
+    assert r.status_code == 404
+    r = an("DELETE", "/api/v1/creative/entries/1")
+    assert r.status_code == 405 and set(r.headers["Allow"].split(", ")) == {"GET", "PATCH", "PUT"}
+    assert db.session.scalar(select(func.count(CreativeEntry.id))) == 0
+
+
+def test_api_multipart_create_with_files_is_all_or_nothing(world, client, app):
+    an = api(client, "an")
+    form = {**{k: str(v) for k, v in FIELDS.items()}, "division_id": str(world.d2.id), "teammates": "binh"}
+    bad = {**form, "description": (io.BytesIO(PDF), "tm.pdf"), "product": (io.BytesIO(make_zip({"../x": b"1"})), "sp.zip")}
+    r = an("POST", "/api/v1/creative/entries", data=bad, content_type="multipart/form-data")
+    assert r.status_code == 422 and "../x" in r.get_json()["error"] and "(field: product)" in r.get_json()["error"]
+    assert store_files(app) == [] and db.session.scalar(select(func.count(CreativeEntry.id))) == 0
+    assert db.session.scalar(select(func.count(Participation.id))) == 0
+    good = {**form, "description": (io.BytesIO(PDF), "Thuyết minh.pdf"), "sb3": (io.BytesIO(SB3), "game.sb3")}
+    r = an("POST", "/api/v1/creative/entries", data=good, content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["complete"] is True and {f["kind"] for f in body["files"]} == {"description", "sb3"}
+    assert len(store_files(app)) == 2
+
+
+def test_api_upload_download_and_deadline(world, client, app):
+    entry = svc.create_entry(world.an, world.d2, FIELDS, "binh")
+    an = api(client, "an")
+    url = f"/api/v1/creative/entries/{entry.id}/files"
+    r = an("POST", url, data={"description": (io.BytesIO(EXE), "a.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "PDF" in r.get_json()["error"]
+    r = an("POST", url, data={"description": (io.BytesIO(PDF), "a.pdf"), "image": [(io.BytesIO(PNG), "1.png"),
+                                                                                   (io.BytesIO(PNG), "2.png")]},
+           content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    files = r.get_json()["files"]
+    assert [f["kind"] for f in files] == ["description", "image", "image"]
+    r = an("POST", url, data={"video": (io.BytesIO(PNG), "1.png")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "Unknown file field" in r.get_json()["error"]
+    r = an("POST", url, json={"description": "x"})
+    assert r.status_code == 415
+    r = an("GET", files[0]["url"])
+    assert r.status_code == 200 and r.data == PDF
+    assert r.headers["Content-Disposition"].startswith("attachment;") and r.headers["X-Content-Type-Options"] == "nosniff"
+    r.close()
+    db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=world.gk1.id))
+    db.session.commit()
+    for username, status in (("gk1", 200), ("gk2", 403), ("chi", 403), ("btc", 200)):
+        r = api(client, username)("GET", files[0]["url"])
+        assert r.status_code == status, username
+        r.close()
+    # after the deadline: members are refused with the reason, on update and upload
+    _close(world.d2)
+    r = an("PATCH", f"/api/v1/creative/entries/{entry.id}", json={"title": "Muộn"})
+    assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
+    r = an("POST", url, data={"image": (io.BytesIO(PNG), "3.png")}, content_type="multipart/form-data")
+    assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
+    r = api(client, "chi")("POST", "/api/v1/creative/entries", json={**API_FIELDS, "division_id": world.d2.id})
+    assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
+    assert an("GET", "/api/v1/creative/entries").get_json()["entries"][0]["locked"] is True
+    assert len(store_files(app)) == 3

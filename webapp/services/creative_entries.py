@@ -254,13 +254,16 @@ def missing_labels(entry: CreativeEntry) -> list[str]:
 # -- entry fields ------------------------------------------------------------------------------------
 def clean_fields(data: dict, partial: bool = False) -> dict:
     """Validate and normalise entry fields (keys of ENTRY_FIELDS). With partial=True only the given
-    keys are checked (PATCH). Raises EntryError naming the field."""
+    keys are checked and returned (PATCH); otherwise every field is returned, missing text as "" and a
+    missing category as "software" (PUT, create). Raises EntryError naming the field."""
     out: dict = {}
 
     def text(key: str, limit: int, label: str, required: bool = False) -> None:
         if key not in data:
             if required and not partial:
                 raise EntryError(_("Thiếu %(f)s.", f=label), key)
+            if not partial:
+                out[key] = ""  # a full update (PUT) clears what it does not give
             return
         value = data[key]
         if value is None:
