@@ -492,6 +492,8 @@ def test_organiser_list_shows_members_schools_files_completeness(world, client):
     assert "Bản thuyết minh (PDF)" in html and "Dự án Scratch (.sb3)" in html
     assert html.count(">Đủ<") == 1 and "Thiếu: tóm tắt, bản thuyết minh (PDF), sản phẩm" in html
     assert "Cô Hoa" in html
+    manage = client.get(f"/contests/{world.contest.id}/manage").get_data(as_text=True)
+    assert f"/creative/divisions/{world.d2.id}/entries" in manage and f"/creative/divisions/{world.b.id}/entries" not in manage
     hub = client.get("/creative/").get_data(as_text=True)
     assert f"/creative/divisions/{world.d2.id}/entries" in hub and f"/creative/divisions/{world.d3.id}/settings" in hub
 

@@ -224,10 +224,13 @@ def file_upload(entry_id: int):
     entry = _entry(entry_id)
     if not svc.can_view(current_user, entry):
         abort(403)
+    back = redirect(url_for(".entry_view", entry_id=entry.id))
+    if not svc.can_edit(current_user, entry):
+        flash(svc.locked_message(entry.division), "error")
+        return back
     _allow_upload_size(entry.division)
     csrf.protect()
     form = FileForm()
-    back = redirect(url_for(".entry_view", entry_id=entry.id))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:

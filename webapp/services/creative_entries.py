@@ -371,6 +371,15 @@ def create_entry(user: User, division: Division, data: dict, teammates: Iterable
                  staged: list[uploads.StagedFile] | None = None, now: datetime | None = None) -> CreativeEntry:
     """A student creates the team's entry: members = `user` + `teammates` (usernames). Staged files
     (from `stage_file`) are placed and committed with it, all or nothing. Commits; raises EntryError."""
+    try:
+        return _create_entry(user, division, data, teammates, staged or [], now)
+    except BaseException:
+        db.session.rollback()
+        discard(staged or [])
+        raise
+
+
+def _create_entry(user: User, division: Division, data: dict, teammates, staged: list, now) -> CreativeEntry:
     if division.content != "creative":
         raise EntryError(_("Bảng %(d)s không phải bảng sản phẩm sáng tạo.", d=division.code), "division_id")
     if user.role != Role.STUDENT.value:
@@ -386,7 +395,7 @@ def create_entry(user: User, division: Division, data: dict, teammates: Iterable
     _set_team(entry, members)
     audit(user, "creative.entry.create", f"entry:{entry.id}", division=division.code,
           members=[u.username for u in members], title=entry.title)
-    _commit_with_files(user, entry, staged or [])
+    _commit_with_files(user, entry, staged)
     return entry
 
 
@@ -394,7 +403,18 @@ def update_entry(user: User, entry: CreativeEntry, data: dict, members: Iterable
                  partial: bool = False, staged: list[uploads.StagedFile] | None = None,
                  now: datetime | None = None) -> CreativeEntry:
     """Change an entry's fields (and, when `members` is given, its whole member list, usernames).
-    A member editing must stay in the team. Members until the deadline; organisers always. Commits."""
+    A member editing must stay in the team. Members until the deadline; organisers always. Commits;
+    on refusal nothing changes (and staged files are removed)."""
+    try:
+        return _update_entry(user, entry, data, members, partial, staged or [], now)
+    except BaseException:
+        db.session.rollback()
+        discard(staged or [])
+        raise
+
+
+def _update_entry(user: User, entry: CreativeEntry, data: dict, members, partial: bool, staged: list,
+                  now) -> CreativeEntry:
     _check_edit(user, entry, now)
     fields = clean_fields(data, partial=partial)
     before = {k: getattr(entry, k) for k in fields}
@@ -413,7 +433,7 @@ def update_entry(user: User, entry: CreativeEntry, data: dict, members: Iterable
     if change_team:
         details.update(members_before=old_team, members_after=[u.username for u in team])
     audit(user, "creative.entry.update", f"entry:{entry.id}", **details)
-    _commit_with_files(user, entry, staged or [])
+    _commit_with_files(user, entry, staged)
     return entry
 
 
