@@ -638,3 +638,25 @@ def test_api_upload_download_and_deadline(world, client, app):
     assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
     assert an("GET", "/api/v1/creative/entries").get_json()["entries"][0]["locked"] is True
     assert len(store_files(app)) == 3
+
+
+def test_request_size_follows_the_division_limits_not_the_site_default(world, client, app):
+    """The site caps requests at 16 MiB; a creative upload may carry up to max_entry_mb + 1 MiB."""
+    entry = svc.create_entry(world.an, world.d2, FIELDS)
+    client.login("an")
+    page = f"/creative/entries/{entry.id}"
+    big = PDF + b"0" * (17 * svc.MIB)
+    r = client.post_form(f"{page}/files", {"kind": "description", "file": (io.BytesIO(big), "lon.pdf")},
+                         form_url=page, follow_redirects=True)
+    assert "Đã tải lên lon.pdf" in r.get_data(as_text=True)
+    s = svc.settings_for(world.d2)
+    s.max_file_mb, s.max_entry_mb = 1, 1
+    db.session.commit()
+    r = client.post_form(f"{page}/files", {"kind": "description", "file": (io.BytesIO(PDF + b"0" * (3 * svc.MIB)), "x.pdf")},
+                         form_url=page)
+    assert r.status_code == 413
+    r = api(client, "an")("POST", f"{page.replace('/creative', '/api/v1/creative')}/files",
+                          data={"description": (io.BytesIO(PDF + b"0" * (3 * svc.MIB)), "x.pdf")},
+                          content_type="multipart/form-data")
+    assert r.status_code == 413 and "error" in r.get_json()
+    assert len(store_files(app)) == 1

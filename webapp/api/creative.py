@@ -16,10 +16,17 @@ from ..extensions import db
 from ..models import CreativeEntry, CreativeSettings, Division, EntryFile, User
 from ..services import creative_entries as svc
 from . import bp
-from .routes import ApiError, iso, json_body, token_required
+from .routes import ApiError, error, iso, json_body, token_required
 
 
 # == Entries ========================================================================================
+@bp.errorhandler(413)
+def _too_large(exc):
+    """JSON (the site's 413 handler renders HTML, and a code-specific handler wins over the API's generic one)."""
+    return error(413, "The upload is larger than this creative division allows (its per-entry limit, "
+                      "max_entry_mb); send fewer or smaller files.")
+
+
 def entry_file_json(entry: CreativeEntry, f: EntryFile) -> dict:
     return {"id": f.id, "kind": f.kind, "name": f.original_name, "size": f.size, "sha256": f.sha256,
             "uploaded_at": iso(f.uploaded_at),

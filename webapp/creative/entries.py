@@ -14,7 +14,6 @@ from ..services import creative_entries as svc
 from ..services.contests import local_to_utc, utc_to_local
 from . import bp
 from .forms_entries import (
-    AGGREGATION_LABELS,
     CATEGORY_LABELS,
     KIND_LABELS,
     ActionForm,
