@@ -135,8 +135,9 @@ def entry_list(division_id: int):
     entries = svc.division_entries(division)
     limits = svc.settings_for(division)
     db.session.commit()
+    n_complete = sum(1 for e in entries if svc.completeness(e).complete)
     return render_template("creative/entry_list.html", division=division, entries=entries, limits=limits,
-                           completeness=svc.completeness, missing_labels=svc.missing_labels,
+                           n_complete=n_complete, completeness=svc.completeness, missing_labels=svc.missing_labels,
                            deadline=svc.deadline_of(division), locked=svc.is_locked(division))
 
 
