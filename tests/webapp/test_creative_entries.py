@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import time
 import zipfile
 from datetime import timedelta
 
@@ -666,3 +667,32 @@ def test_request_size_follows_the_division_limits_not_the_site_default(world, cl
                           content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 413 and "error" in r.get_json()
     assert len(store_files(app)) == 1
+
+
+def test_sweep_store_removes_only_old_leftovers(world, app):
+    entry = svc.create_entry(world.an, world.d2, FIELDS)
+    kept = svc.add_files(world.an, entry, [staged(world.d2, "image", PNG, "a.png")])[0]
+    root = svc.store_dir()
+    (root / ".upload-dead.part").write_bytes(b"half")
+    (root / ("0" * 32)).write_bytes(b"placed but never committed")
+    young = staged(world.d2, "image", PNG, "b.png")  # an upload in progress
+    old = time.time() - 7 * 3600
+    for name in (".upload-dead.part", "0" * 32, kept.stored_name):
+        os.utime(root / name, (old, old))
+    assert svc.sweep_store() == [".upload-dead.part", "0" * 32]
+    assert sorted(store_files(app)) == sorted([kept.stored_name, young.temp_path.name])
+
+
+def test_organiser_edits_an_entry_after_the_deadline_on_the_page(world, client):
+    entry = svc.create_entry(world.an, world.d2, FIELDS, "binh")
+    _close(world.d2)
+    client.login("btc")
+    page = client.get(f"/creative/entries/{entry.id}/edit").get_data(as_text=True)
+    assert 'value="an, binh"' in page  # organisers see and set the whole member list
+    r = client.post_form(f"/creative/entries/{entry.id}/edit", {**FIELDS, "declared_not_awarded": "y",
+                                                                "teammates": "an, chi"})
+    assert r.status_code == 302
+    db.session.refresh(entry)
+    assert [m.user.username for m in entry.members] == ["an", "chi"]
+    log = db.session.scalars(select(AuditLog).where(AuditLog.action == "creative.entry.update")).one()
+    assert log.user_id == world.btc.id and log.details["members_before"] == ["an", "binh"]

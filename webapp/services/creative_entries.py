@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -551,6 +551,24 @@ def delete_file(user: User, entry_file: EntryFile, now: datetime | None = None) 
     entry.updated_at = utcnow()
     db.session.commit()
     path.unlink(missing_ok=True)
+
+
+def sweep_store(older_than: timedelta = timedelta(hours=6), now: datetime | None = None) -> list[str]:
+    """Remove what a crash can leave in CREATIVE_DIR: temporary uploads (".upload-*.part") and placed
+    files without an EntryFile row (a process killed between the rename and the commit), when last
+    modified more than `older_than` ago (uploads in progress are younger). Returns the names removed."""
+    root = store_dir()
+    if not root.is_dir():
+        return []
+    cutoff = (now or datetime.now(timezone.utc)).timestamp() - older_than.total_seconds()
+    known = set(db.session.scalars(select(EntryFile.stored_name)).all())
+    removed = []
+    for path in sorted(root.iterdir()):
+        if not path.is_file() or path.stat().st_mtime > cutoff or path.name in known:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def download_name(entry_file: EntryFile) -> str:
