@@ -92,7 +92,6 @@ def index():
     if current_user.has_role("organiser"):
         divisions = svc.creative_divisions()
         counts = {d.id: len(svc.division_entries(d)) for d in divisions}
-        db.session.commit()
         return render_template("creative/entry_hub.html", divisions=divisions, counts=counts, entries=[],
                                open_divisions=[], deadline_of=svc.deadline_of)
     if current_user.role != Role.STUDENT.value:
