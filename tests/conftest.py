@@ -26,7 +26,8 @@ def settings_for_tests(tmp_path) -> dict:
     """TestConfig plus a throw-away database and problem store under tmp_path."""
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
     settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    settings.update(SQLALCHEMY_DATABASE_URI=url, PROBLEMS_DIR=str(tmp_path / "problems"), SECRET_KEY="test-secret")
+    settings.update(SQLALCHEMY_DATABASE_URI=url, PROBLEMS_DIR=str(tmp_path / "problems"), SECRET_KEY="test-secret",
+                    CREATIVE_DIR=str(tmp_path / "creative"))
     return settings
 
 

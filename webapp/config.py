@@ -6,6 +6,7 @@
 | DATABASE_URL     | sqlite:///<instance>/tinhoctre.db         | SQLAlchemy URL; postgresql+psycopg://... |
 | REDIS_URL        | redis://127.0.0.1:6379/0                  | RQ queue and live progress               |
 | PROBLEMS_DIR     | <instance>/problems                       | where uploaded problem packages live     |
+| CREATIVE_DIR     | <instance>/creative                       | creative entry files (never served as static) |
 | JUDGE_QUEUE      | judge                                     | RQ queue name                            |
 | JUDGE_TIMEOUT    | 600                                       | seconds before the sweeper re-enqueues   |
 | JUDGE_LEASE_SECONDS | 20                                     | a judging attempt's lease (heartbeat ×4) |
@@ -54,6 +55,7 @@ class Config:
             SQLALCHEMY_DATABASE_URI=env("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'tinhoctre.db'}"),
             REDIS_URL=env("REDIS_URL", "redis://127.0.0.1:6379/0"),
             PROBLEMS_DIR=env("PROBLEMS_DIR", str(Path(instance_path) / "problems")),
+            CREATIVE_DIR=env("CREATIVE_DIR", str(Path(instance_path) / "creative")),
             JUDGE_QUEUE=env("JUDGE_QUEUE", "judge"),
             JUDGE_TIMEOUT=int(env("JUDGE_TIMEOUT", "600")),
             JUDGE_LEASE_SECONDS=int(env("JUDGE_LEASE_SECONDS", "20")),

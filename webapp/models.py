@@ -291,7 +291,6 @@ class CreativeSettings(db.Model):
     round2_top_k: Mapped[int | None] = mapped_column(Integer)
     round2_min_score: Mapped[float | None] = mapped_column(Float)
     round2_weight: Mapped[float] = mapped_column(Float, default=1.0)  # final = w*round2 + (1-w)*round1
-    results_published: Mapped[bool] = mapped_column(Boolean, default=False)
 
     division: Mapped[Division] = relationship()
 

@@ -58,7 +58,6 @@ def upgrade():
     sa.Column('round2_top_k', sa.Integer(), nullable=True),
     sa.Column('round2_min_score', sa.Float(), nullable=True),
     sa.Column('round2_weight', sa.Float(), nullable=False),
-    sa.Column('results_published', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['division_id'], ['division.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('division_id')

@@ -178,6 +178,148 @@ SCHEMAS["QualifierRow"] = {
     "properties": {**_RESULT_ROW, "qualified": {"type": "boolean"}},
 }
 
+# -- creative entries (webapp/api/creative.py) -----------------------------------------------------
+_ENTRY_FIELDS = {
+    "title": {"type": "string", "maxLength": 200}, "summary": {"type": "string", "maxLength": 5000},
+    "category": {"type": "string", "enum": ["software", "web", "mobile", "game", "scratch", "other"]},
+    "mentor_name": {"type": "string"}, "mentor_school": {"type": "string"},
+    "mentor_phone": {"type": "string", "description": "digits, spaces, + - ( ) and dots; 6-32 characters"},
+    "mentor": {"type": "object", "description": "alternative to the mentor_* fields (JSON only)",
+               "properties": {"name": {"type": "string"}, "school": {"type": "string"}, "phone": {"type": "string"}}},
+    "video_url": {"type": "string", "description": "http(s) URL or empty"},
+    "repo_url": {"type": "string", "description": "http(s) URL or empty"},
+    "declared_not_awarded": {"type": "boolean", "description": "must be true: the product never won a national or international prize"},
+}
+_USERNAMES = {"oneOf": [{"type": "array", "items": {"type": "string"}},
+                        {"type": "string", "description": "comma-separated"}]}
+_FILE_PARTS = {kind: {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                      "description": desc}
+               for kind, desc in (("description", "PDF"), ("product", "zip archive"),
+                                  ("sb3", "Scratch 3 project (zip with project.json)"), ("image", "PNG or JPEG"))}
+SCHEMAS.update({
+    "CreativeEntryCreate": {
+        "type": "object", "required": ["title", "declared_not_awarded"],
+        "description": "division_id, or contest_id and division (the code, e.g. D2). As multipart/form-data the "
+                       "same fields as strings, plus files under the kind names.",
+        "properties": {"division_id": {"type": "integer"}, "contest_id": {"type": "integer"},
+                       "division": {"type": "string", "examples": ["D2"]},
+                       "teammates": {**_USERNAMES, "description": "usernames of the other members"}, **_ENTRY_FIELDS},
+    },
+    "CreativeEntryCreateMultipart": {
+        "type": "object", "required": ["title", "declared_not_awarded"],
+        "properties": {"division_id": {"type": "integer"}, "contest_id": {"type": "integer"},
+                       "division": {"type": "string"}, "teammates": {"type": "string"},
+                       **{k: v for k, v in _ENTRY_FIELDS.items() if k != "mentor"}, **_FILE_PARTS},
+    },
+    "CreativeEntryUpdate": {
+        "type": "object",
+        "description": "PATCH: the fields given; PUT: every field (title and declared_not_awarded required).",
+        "properties": {"members": {**_USERNAMES, "description": "the whole member list"},
+                       "teammates": {**_USERNAMES, "description": "the members other than the caller"}, **_ENTRY_FIELDS},
+    },
+    "CreativeFiles": {"type": "object", "properties": _FILE_PARTS,
+                      "description": "one or more files; the field name is the kind"},
+    "CreativeEntryFile": {
+        "type": "object", "required": ["id", "kind", "name", "size"],
+        "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": ["description", "product", "sb3", "image"]},
+                       "name": {"type": "string"}, "size": {"type": "integer", "description": "bytes"},
+                       "sha256": {"type": "string"}, "uploaded_at": {"type": "string", "format": "date-time"},
+                       "url": {"type": "string", "description": "download (attachment)"}},
+    },
+    "CreativeEntry": {
+        "type": "object", "required": ["id", "division_id", "title", "members", "files", "complete", "locked"],
+        "properties": {
+            "id": {"type": "integer"}, "contest_id": {"type": "integer"}, "division_id": {"type": "integer"},
+            "division": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
+            "category": _ENTRY_FIELDS["category"], "mentor": _ENTRY_FIELDS["mentor"],
+            "video_url": {"type": "string"}, "repo_url": {"type": "string"}, "declared_not_awarded": {"type": "boolean"},
+            "members": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"}}}},
+            "files": {"type": "array", "items": _ref("CreativeEntryFile")},
+            "complete": {"type": "boolean"},
+            "missing": {"type": "array", "items": {"type": "string", "enum": ["title", "summary", "declaration", "description", "product"]}},
+            "deadline": {"type": "string", "format": "date-time"},
+            "locked": {"type": "boolean", "description": "true from the deadline on: members can no longer change it"},
+            "editable": {"type": "boolean"},
+            "result": {"type": ["object", "null"], "description": "only for members, once results are published",
+                       "properties": {"score": _nullable("number"), "rank": _nullable("integer"), "judges": _nullable("integer")}},
+            "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "CreativeEntryList": {"type": "object", "required": ["entries"],
+                          "properties": {"entries": {"type": "array", "items": _ref("CreativeEntry")}}},
+    "CreativeFilesAdded": {"type": "object", "required": ["files"],
+                           "properties": {"files": {"type": "array", "items": _ref("CreativeEntryFile")},
+                                          "entry": _ref("CreativeEntry")}},
+})
+
+
+def _creative_entry_paths(bearer: list) -> dict:
+    entry_id = {"name": "entry_id", **ID_PARAM}
+    too_large = {"413": _error("The upload is larger than the division allows.")}
+    wrong_type = {"415": _error("Wrong content type (JSON vs multipart/form-data); the message says which.")}
+    update = {
+        "security": bearer, "parameters": [entry_id],
+        "requestBody": {"required": True, **_json(_ref("CreativeEntryUpdate"))},
+        "responses": {"200": {"description": "The entry.", **_json(_ref("CreativeEntry"))},
+                      **_errors("400", "401", "403", "404", "422"), **wrong_type},
+    }
+    return {
+        "/creative/entries": {
+            "get": {
+                "operationId": "listCreativeEntries", "security": bearer, "summary": "The caller's creative entries",
+                "description": "Organisers may pass division_id to list every entry of a division.",
+                "parameters": [{"name": "division_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "The entries.", **_json(_ref("CreativeEntryList"))},
+                              **_errors("401", "404", "422")},
+            },
+            "post": {
+                "operationId": "createCreativeEntry", "security": bearer, "summary": "Create the team's entry",
+                "description": "A student of the division's level; teammates by username (the division's team cap). "
+                               "Members are admitted to the division. Refused after the deadline (403). With "
+                               "multipart/form-data, files come along (field name = kind): all or nothing.",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("CreativeEntryCreate")},
+                    "multipart/form-data": {"schema": _ref("CreativeEntryCreateMultipart")}}},
+                "responses": {"201": {"description": "Created.", **_json(_ref("CreativeEntry")),
+                                      "headers": {"Location": {"schema": {"type": "string"}}}},
+                              **_errors("400", "401", "403", "404", "422"), **too_large},
+            },
+        },
+        "/creative/entries/{entry_id}": {
+            "get": {
+                "operationId": "getCreativeEntry", "security": bearer, "summary": "One entry (its team, organisers)",
+                "parameters": [entry_id],
+                "responses": {"200": {"description": "The entry.", **_json(_ref("CreativeEntry"))},
+                              **_errors("401", "403", "404")},
+            },
+            "patch": {"operationId": "patchCreativeEntry", "summary": "Change some fields of an entry", **update},
+            "put": {"operationId": "putCreativeEntry", "summary": "Set every field of an entry", **update},
+        },
+        "/creative/entries/{entry_id}/files": {
+            "post": {
+                "operationId": "uploadCreativeFiles", "security": bearer, "summary": "Upload files to an entry",
+                "description": "Checked by content (PDF, zip with safe member paths, .sb3 with project.json, PNG/JPEG), "
+                               "per-file and per-entry limits of the division; all or nothing. Refused after the deadline.",
+                "parameters": [entry_id],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _ref("CreativeFiles")}}},
+                "responses": {"201": {"description": "Stored.", **_json(_ref("CreativeFilesAdded"))},
+                              **_errors("401", "403", "404", "422"), **too_large, **wrong_type},
+            },
+        },
+        "/creative/entries/{entry_id}/files/{file_id}": {
+            "get": {
+                "operationId": "downloadCreativeFile", "security": bearer, "summary": "Download an entry file",
+                "description": "The team, judges assigned to the entry and organisers; always an attachment "
+                               "(application/octet-stream, nosniff).",
+                "parameters": [entry_id, {"name": "file_id", **ID_PARAM}],
+                "responses": {"200": {"description": "The file.", "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+                    **_errors("401", "403", "404")},
+            },
+        },
+    }
+
 
 def build_document(server_url: str = "/api/v1") -> dict:
     bearer = [{"bearerAuth": []}]
@@ -289,6 +431,7 @@ def build_document(server_url: str = "/api/v1") -> dict:
         },
     }
     paths.update(creative_judging_paths(bearer))
+    paths.update(_creative_entry_paths(bearer))
     return {
         "openapi": "3.1.0",
         "info": {

@@ -342,7 +342,7 @@ def unknown_path(unknown: str):
     (routing errors happen before a blueprint is chosen, so the blueprint's handlers never see them)."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
-    for method in ("GET", "POST", "DELETE"):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         try:
             endpoint, _ = adapter.match(request.path, method=method)
         except HTTPException:

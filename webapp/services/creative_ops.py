@@ -48,12 +48,12 @@ class CreativeRefused(Exception):
 
 
 def _settings(division: Division) -> CreativeSettings:
-    """The creative settings of a division, created with the defaults when missing (committed, so that
-    call it before writing anything else). Replaced by services.creative_entries.settings_for at merge."""
-    row = db.session.scalar(select(CreativeSettings).where(CreativeSettings.division_id == division.id))
-    if row is None:
-        row = CreativeSettings(division_id=division.id)
-        db.session.add(row)
+    """The creative settings of a division (services.creative_entries.settings_for), committed when
+    just created with the defaults — so call it before writing anything else."""
+    from .creative_entries import settings_for
+
+    row = settings_for(division)
+    if row in db.session.new or db.session.is_modified(row):
         db.session.commit()
     return row
 
