@@ -52,8 +52,9 @@ def _settings(division: Division) -> CreativeSettings:
     just created with the defaults — so call it before writing anything else."""
     from .creative_entries import settings_for
 
+    exists = db.session.scalar(select(CreativeSettings.id).where(CreativeSettings.division_id == division.id))
     row = settings_for(division)
-    if row in db.session.new or db.session.is_modified(row):
+    if exists is None:
         db.session.commit()
     return row
 
