@@ -81,8 +81,9 @@ class Target:
         return lst
 
     # -- serialisation --------------------------------------------------------------------------
-    def _blocks(self) -> dict:
+    def _blocks(self, prefix: str) -> dict:
         out: dict = {}
+        counter = itertools.count(1)
 
         def literal(value) -> list:
             if isinstance(value, bool):
@@ -115,7 +116,7 @@ class Target:
             return first
 
         def emit(b: Block, parent: str | None, top: bool) -> str:
-            bid = _new_id()
+            bid = f"{prefix}{next(counter)}"  # the same ids every time the project is written
             rec = {"opcode": b.opcode, "next": None, "parent": parent, "inputs": {},
                    "fields": dict(b.fields), "shadow": b.shadow, "topLevel": top}
             if top:
@@ -141,7 +142,7 @@ class Target:
             "variables": {v.id: [v.name, v.value] for v in self.variables.values()},
             "lists": {lst.id: [lst.name, lst.items] for lst in self.lists.values()},
             "broadcasts": broadcasts if self.is_stage else {},
-            "blocks": self._blocks(), "comments": {}, "currentCostume": 0,
+            "blocks": self._blocks(f"t{layer}b"), "comments": {}, "currentCostume": 0,
             "costumes": [{"name": "costume1", "assetId": BLANK_MD5, "md5ext": f"{BLANK_MD5}.svg",
                           "dataFormat": "svg", "rotationCenterX": 1, "rotationCenterY": 1}],
             "sounds": [], "volume": 100, "layerOrder": layer,
@@ -196,8 +197,8 @@ class Project:
     def sb3(self) -> bytes:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("project.json", self.json())
-            z.writestr(f"{BLANK_MD5}.svg", BLANK_SVG)
+            for name, data in (("project.json", self.json().encode()), (f"{BLANK_MD5}.svg", BLANK_SVG)):
+                z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
         return buf.getvalue()
 
 
