@@ -304,11 +304,9 @@ def test_state_does_not_leak_between_tests(judge, make_problem):
 
 @docker
 def test_cli_runs_an_sb3(sandbox_env, tmp_path):
-    problem = ROOT / "problems" / "congdon"
-    if not problem.exists():  # the demo problem of bảng A (problems/congdon)
-        pytest.fail("problems/congdon is missing")
+    problem = ROOT / "problems" / "congdon"  # the demo problem of bảng A
     sb3_file = tmp_path / "bai.sb3"
-    sb3_file.write_bytes((problem / "submissions" / "accepted" / "tong.sb3").read_bytes())
+    sb3_file.write_bytes((problem / "submissions" / "accepted" / "congdon.sb3").read_bytes())
     out = subprocess.run([sys.executable, "-m", "judge", "run", str(problem), str(sb3_file),
                           "--language", "scratch", "--json"], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
