@@ -16,7 +16,8 @@
  * ends when no script runs any more or on `stop all`.
  *
  * `check` loads the project and exits 0, or prints the reason and exits 1 (a compile error):
- * a project.json the VM cannot load, or an extension other than pen.
+ * a project.json the VM cannot load, or an extension other than pen. It is run once per
+ * submission, before the tests.
  *
  * Exit codes: 0 finished, 1 cannot load, 2 bad usage, 3 read past the end of the input, 4 the
  * project threw an error, 5 output failed (file size limit).
@@ -24,7 +25,6 @@
 
 const fs = require('fs');
 const path = require('path');
-const vmModule = require('vm');
 const v8 = require('v8');
 
 const ROOT = (typeof __dirname === 'string' && __dirname) || '/opt/scratch';
@@ -144,8 +144,9 @@ function makeLoader (nativeRequire) {
             const dir = path.dirname(file);
             const req = r => load(r, dir);
             req.resolve = r => resolve(r, dir);
-            const fn = vmModule.compileFunction(text.replace(/^#!.*/, ''),
-                ['exports', 'require', 'module', '__filename', '__dirname'], {filename: file});
+            // Function rather than vm.compileFunction: the vm module is not supported in snapshots
+            const fn = new Function('exports', 'require', 'module', '__filename', '__dirname', // eslint-disable-line no-new-func
+                `${text.replace(/^#!.*/, '')}\n//# sourceURL=${file}`);
             fn.call(module.exports, module.exports, req, module, file, dir);
         }
         module.loaded = true;
@@ -274,13 +275,12 @@ async function runProject (lib, argv) {
     const vm = new VirtualMachine();
     const runtime = vm.runtime;
     try {
-        if (check) {
-            await vm.loadProject(text); // validated against the sb3 schema by scratch-parser
-        } else {
-            // validated by the check step of the submission: skip the schema check per test
-            project.projectVersion = 3;
-            await vm.deserializeProject(project, null);
-        }
+        // the VM's sb3 deserializer, without scratch-parser's schema check (which loads and
+        // compiles a JSON-schema validator: about a second per process, and it cannot be kept in
+        // the snapshot); judge/scratch.py checks the structure before a project gets here
+        project.projectVersion = 3;
+        await vm.deserializeProject(project, null);
+        runtime.handleProjectLoaded();
     } catch (e) {
         fail(1, `cannot load the project: ${(e && e.message) || e}`);
     }
