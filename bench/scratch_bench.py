@@ -15,7 +15,9 @@ For each way, with ``--repeat`` runs of each (median taken):
   also the mean wall and CPU time of one test as the runner measured it;
 * a 10-test submission end to end (T10: container start, the check step, 10 tests, stop);
 * reading 1,000 lines with `ask and wait` (one test): CPU time, against the 16.7 s that one
-  frame (1/60 s) per `ask` would cost.
+  frame (1/60 s) per `ask` would cost;
+* the floor: one test of a plain Node.js a+b (`node -e`, no snapshot, no VM) in the same sandbox:
+  what starting any Node process costs on this machine at this load.
 
 Targets (issue 10): marginal ≤ 100 ms per test, 10-test submission ≤ 3 s.
 """
@@ -49,6 +51,18 @@ def register_naive() -> None:
     register(replace(base, key=NAIVE, extensions=(),
                      compile=lambda src: ["/usr/bin/node", f"{SCRATCH_DIR}/run.js", src, "check"],
                      run=lambda src, mem: ["/usr/bin/node", f"{SCRATCH_DIR}/run.js", f"{PROG_DIR}/{src}"]))
+
+
+BARE = "node-bare"
+BARE_JS = ("const [a, b] = require('fs').readFileSync(0, 'utf8').split(/\\s+/).map(Number);"
+           "process.stdout.write(`${a + b}\\n`);")
+
+
+def register_bare() -> None:
+    """The floor: a plain Node.js a+b (no snapshot, no VM) through the same sandbox."""
+    base = LANGUAGES["scratch"]
+    register(replace(base, key=BARE, extensions=(), compile=None, time_multiplier=1.0,
+                     run=lambda src, mem: ["/usr/bin/node", "-e", BARE_JS]))
 
 
 def sum_project() -> str:
@@ -94,6 +108,7 @@ def main() -> int:
     ap.add_argument("--write", help="append the results to this markdown file")
     args = ap.parse_args()
     register_naive()
+    register_bare()
     load = os.getloadavg()[0]
     lines = []
 
@@ -112,6 +127,13 @@ def main() -> int:
         plines = make_problem(root, [(big, "500500\n")], "lines")
         src, src_lines = sum_project(), lines_project()
         summary = {}
+        walls, cpus = [], []
+        for _ in range(args.repeat):
+            r = timed(p10, "", BARE)[1]
+            walls += [t.wall_time for t in r.tests]
+            cpus += [t.time for t in r.tests]
+        out(f"floor   : plain `node -e` a+b, one test as measured: wall {statistics.mean(walls) * 1000:.0f} ms, "
+            f"CPU {statistics.mean(cpus) * 1000:.0f} ms")
         for lang in ("scratch", NAIVE):
             t1s, t10s, per_wall, per_cpu, checks, lines_cpu = [], [], [], [], [], []
             for _ in range(args.repeat):

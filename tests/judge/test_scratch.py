@@ -320,3 +320,24 @@ def test_cli_runs_an_sb3(sandbox_env, tmp_path):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["verdict"] == "CE" and "not a zip" in data["compile_output"]
+
+
+@docker
+def test_endless_output_is_ole(judge, make_problem):
+    p = Project()
+    p.sprite.script(when_flag(), forever(say("Xin chào các bạn nhỏ!")))
+    problem = make_problem([("", "x\n")], output_limit=1.0, time_limit=2.0)
+    res = judge(problem, source(p), "scratch")
+    assert res.verdict == "OLE", res.to_dict()
+
+
+@docker
+def test_verify_runs_the_demo_packages_sb3_solutions(sandbox_env):
+    """`judge verify` on problems/congdon: accepted AC, wrong answer WA, the endless loop TLE."""
+    out = subprocess.run([sys.executable, "-m", "judge", "verify", str(ROOT / "problems" / "congdon"), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout)
+    got = {s["file"]: (s["status"], s["verdict"]) for s in report["submissions"]}
+    assert got == {"accepted/congdon.sb3": ("ok", "AC"), "wrong_answer/chi_tong_cuoi.sb3": ("ok", "WA"),
+                   "time_limit_exceeded/lap_lien_tuc.sb3": ("ok", "TLE")}
