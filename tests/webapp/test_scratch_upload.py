@@ -109,3 +109,12 @@ def test_pasted_project_json_is_checked_too(client, scratch_world):
     r = client.post_form(f"/contests/problems/{scratch_world.id}",
                          {"language": "scratch", "source": good.json()}, content_type="multipart/form-data")
     assert r.status_code == 302 and count() == 1
+
+
+def test_scratch_is_a_default_language_of_primary_divisions_only(app):
+    from webapp.services.contests import default_languages
+
+    assert default_languages(["primary"], "programming").split(",")[-1] == "scratch"
+    assert "scratch" in default_languages(["primary", "lower_secondary"], "programming").split(",")
+    assert "scratch" not in default_languages(["lower_secondary"], "programming").split(",")
+    assert default_languages(["primary"], "creative") == ""
