@@ -47,19 +47,26 @@ def _setup_run(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from judge.formats import load_problem
     from judge.judging import judge_submission
-    from judge.languages import get_language, language_for_file
+    from judge.languages import get_language, language_for_file, source_of_file
     from judge.problem import ProblemError
+    from judge.result import CE, JudgeResult
 
     if not Path(args.problem_dir).exists():
         raise UsageError(f"{args.problem_dir}: no such problem folder")
     try:
-        source = Path(args.source).read_bytes().decode("utf-8", "replace")
+        data = Path(args.source).read_bytes()
     except OSError as exc:
         raise UsageError(f"{args.source}: cannot read ({exc.strerror})")
     try:
         lang = get_language(args.language) if args.language else language_for_file(args.source)
     except KeyError as exc:
         raise UsageError(exc.args[0])
+    try:
+        source = source_of_file(lang, data)  # a Scratch .sb3 -> its project.json
+    except ValueError as exc:
+        source, refused = "", str(exc)
+    else:
+        refused = ""
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     if args.memory_limit is not None and args.memory_limit <= 0:
@@ -74,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {res.name:<20} {res.verdict:<4} {res.time:6.3f} s {res.memory:>8} KiB  {res.message}",
                   flush=True)
 
-    result = judge_submission(problem, source, lang.key, on_progress=progress,
-                              time_limit=args.time_limit, memory_limit=args.memory_limit)
+    if refused:  # the file cannot be a submission of this language: a compile error
+        result = JudgeResult(CE, 0.0, problem.max_score, compile_output=refused)
+    else:
+        result = judge_submission(problem, source, lang.key, on_progress=progress,
+                                  time_limit=args.time_limit, memory_limit=args.memory_limit)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

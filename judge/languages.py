@@ -38,6 +38,10 @@ class Language:
     stack_limited: bool = True  # RLIMIT_STACK = memory limit
     mle_markers: tuple[str, ...] = ()  # stderr texts that mean "out of memory" (e.g. Java's OOM)
     description: str = ""
+    # bytes of a submitted file -> the source stored and judged (None: the file's text). Raises
+    # ValueError (with a code, see judge.scratch.ScratchError) when the file cannot be a submission.
+    read_source: Callable[[bytes], str] | None = None
+    max_source_bytes: int = 0  # largest stored source the web accepts (0: the web's default)
 
 
 LANGUAGES: dict[str, Language] = {}
@@ -110,6 +114,53 @@ register(Language(
     mle_markers=("java.lang.OutOfMemoryError",),
     description="OpenJDK 17; -Xmx = memory limit; time limit × 1.5",
 ))
+
+
+def time_factor(key: str, default: float) -> float:
+    """A language's time multiplier: ``$JUDGE_TIME_FACTOR_<KEY>`` (e.g. ``JUDGE_TIME_FACTOR_SCRATCH=3``)
+    if set to a positive number, else ``default``."""
+    import os
+
+    try:
+        value = float(os.environ.get(f"JUDGE_TIME_FACTOR_{key.upper()}", ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+# Scratch 3 (docs/scratch.md): the submission is the project.json of a .sb3 (judge/scratch.py);
+# sandbox/scratch/run.js runs it with scratch-vm on Debian's Node.js, starting every test from a V8
+# startup snapshot that already holds the loaded VM. "Compiling" loads the project once through the
+# VM's own validation (a project the VM cannot load, or a foreign extension, is a CE).
+SCRATCH_DIR = "/opt/scratch"
+SCRATCH_NODE = ["/usr/bin/node", "--snapshot-blob", f"{SCRATCH_DIR}/vm.blob"]
+
+
+def _scratch_source(data: bytes) -> str:
+    from judge.scratch import source_from_file
+
+    return source_from_file(data)
+
+
+register(Language(
+    "scratch", "Scratch 3", (".sb3",), _fixed("project.json"),
+    lambda src: [*SCRATCH_NODE, src, "check"],
+    # no V8 heap flag: a snapshot only loads under the V8 flags it was built with; the memory
+    # limit is held by the runner (resident memory) and the container's cgroup
+    lambda src, mem: [*SCRATCH_NODE, f"{PROG_DIR}/{src}"],
+    time_multiplier=time_factor("scratch", 2.0), nofile=64, stack_limited=False,
+    mle_markers=("JavaScript heap out of memory", "Reached heap limit"),
+    description="scratch-vm 5.0.300 on Node.js 18; .sb3 upload; time limit × 2",
+    read_source=_scratch_source, max_source_bytes=4 << 20,
+))
+
+
+def source_of_file(lang: Language, data: bytes) -> str:
+    """The source to judge from the bytes of a submitted file: the language's own reader
+    (a Scratch .sb3 gives its project.json), else the text (UTF-8, bad bytes replaced)."""
+    if lang.read_source is not None:
+        return lang.read_source(data)
+    return data.decode("utf-8", "replace")
 
 
 def language_for_file(filename: str | Path) -> Language:

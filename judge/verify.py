@@ -137,7 +137,8 @@ def verify_package(path: str | Path | Problem, *, write: bool = True,
 def _verify(path: str | Path | Problem, *, write: bool,
             on_report: Callable[[SubmissionReport], None] | None) -> VerifyReport:
     from judge.judging import judge_submission
-    from judge.languages import language_for_file
+    from judge import result as R
+    from judge.languages import language_for_file, source_of_file
     from judge.program_checkers import compile_checker
 
     report = VerifyReport(package=str(path.path if isinstance(path, Problem) else path))
@@ -178,8 +179,12 @@ def _verify(path: str | Path | Problem, *, write: bool,
         jobs.append((expected, f, rel, lang))
 
     def judge_one(expected, f, rel, lang, time_limit):
-        source = f.read_bytes().decode("utf-8", "replace")
-        res = judge_submission(problem, source, lang.key, time_limit=time_limit)
+        try:
+            source = source_of_file(lang, f.read_bytes())  # a Scratch .sb3 -> its project.json
+        except ValueError as exc:
+            res = R.JudgeResult(R.CE, 0.0, problem.max_score, compile_output=str(exc))
+        else:
+            res = judge_submission(problem, source, lang.key, time_limit=time_limit)
         name, t = _slowest(res)
         good = EXPECTATIONS[expected](res.verdict, res.score, res.max_score)
         note = res.message or (res.compile_output.strip().splitlines()[-1] if res.verdict == "CE" and res.compile_output.strip() else "")

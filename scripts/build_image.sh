@@ -16,7 +16,7 @@ REPO="${JUDGE_IMAGE_REPO:-tinhoctre-judge}"
 BASE="debian:bookworm-slim"
 
 sandbox_hash() {
-    (cd "$SANDBOX" && find . -type f -print0 | LC_ALL=C sort -z |
+    (cd "$SANDBOX" && find . -type f -not -path '*/node_modules/*' -print0 | LC_ALL=C sort -z |
         while IFS= read -r -d '' f; do printf '%s\0' "$f"; cat "$f"; done) |
         sha256sum | cut -c1-12
 }
@@ -49,7 +49,15 @@ main() {
         return 0
     fi
     ensure_base
-    docker build -t "$tag" -t "$REPO:latest" "$SANDBOX"
+    # npm in the image build (Scratch) uses this host's npm registry and extra CA certificates
+    local npm_args=()
+    if command -v npm >/dev/null 2>&1; then
+        npm_args+=(--build-arg "NPM_REGISTRY=$(npm config get registry 2>/dev/null || true)")
+    fi
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+        npm_args+=(--build-arg "EXTRA_CA_CERTS=$(cat /usr/local/share/ca-certificates/*.crt)")
+    fi
+    docker build "${npm_args[@]}" -t "$tag" -t "$REPO:latest" "$SANDBOX"
     echo "built $tag"
 }
 

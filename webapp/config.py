@@ -14,6 +14,7 @@
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
+| SCRATCH_MAX_BYTES | 5242880                                  | largest Scratch .sb3 upload, bytes       |
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class Config:
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
+            SCRATCH_MAX_BYTES=int(env("SCRATCH_MAX_BYTES", str(5 << 20))),
         )
         url = values["SQLALCHEMY_DATABASE_URI"]
         if url.startswith("postgres://") or url.startswith("postgresql://"):

@@ -43,6 +43,9 @@ from ..services.submissions import (
     SubmissionRefused,
     can_see_problem,
     judge_queue,
+    language_for_upload,
+    prepare_source,
+    project_upload_cap,
     rejudge,
     submit,
     visible_contests,
@@ -548,11 +551,17 @@ def problem(problem_id: int):
     if form.validate_on_submit():
         try:
             upload = form.file.data
+            language = form.language.data
             if upload is not None and getattr(upload, "filename", ""):
-                source = _read_upload(upload)
+                # a binary project (.sb3) is judged in its own language whatever the select says
+                language = language_for_upload(upload.filename, division) or language
+                if language in LANGUAGES and LANGUAGES[language].read_source is not None:
+                    source = prepare_source(language, upload.read(project_upload_cap() + 1))
+                else:
+                    source = _read_upload(upload)
             else:
                 source = form.source.data or ""
-            sub = submit(current_user, problem, form.language.data, source)
+            sub = submit(current_user, problem, language, source)
         except SubmissionRefused as exc:
             flash(str(exc), "error")
             status = exc.http_status

@@ -50,10 +50,11 @@ def utc_to_local(value: datetime, tz: str) -> datetime:
 
 # -- creation --------------------------------------------------------------------------------------
 def default_languages(levels: list[str], content: str) -> str:
-    """Programming divisions get every registered language; creative divisions none."""
+    """Programming divisions get every registered language, except that Scratch only goes to
+    divisions open to primary pupils (bảng A); creative divisions get none."""
     if content != "programming":
         return ""
-    return ",".join(LANGUAGES)
+    return ",".join(k for k in LANGUAGES if k != "scratch" or "primary" in levels)
 
 
 def create_contest(user: User | None, *, name: str, year: int, round: str, start_at: datetime, end_at: datetime,

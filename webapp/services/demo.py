@@ -59,7 +59,10 @@ def load_demo() -> list[str]:
         db.session.add(contest)
         for code, name, levels, content in DEFAULT_DIVISIONS:
             if code in DEMO_DIVISIONS:
-                contest.divisions.append(Division(code=code, name=name, levels=",".join(lvl.value for lvl in levels), content=content, self_register=True))
+                division = Division(code=code, name=name, levels=",".join(lvl.value for lvl in levels), content=content, self_register=True)
+                if code == "A":  # primary pupils also program in Scratch (problems/congdon)
+                    division.languages = "scratch,c,cpp,cpp20,python3,pascal,java"
+                contest.divisions.append(division)
         db.session.flush()
         lines.append(f"demo contest created (id {contest.id})")
     else:

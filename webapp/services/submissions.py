@@ -58,11 +58,67 @@ def can_see_problem(user: User, problem: Problem, now: datetime | None = None) -
     return problem.published and now >= contest.start_at and participation(user, problem.division) is not None
 
 
+def _scratch_messages() -> dict:
+    """Vietnamese texts of judge.scratch.ScratchError codes (what is wrong and how to fix it)."""
+    return {
+        "too_large": lambda p: _("Tệp .sb3 nặng %(size)s KiB, tối đa %(limit)s KiB. Hãy xoá bớt hình và âm thanh không dùng rồi lưu lại.",
+                                 size=(p["size"] + 1023) // 1024, limit=p["limit"] // 1024),
+        "not_zip": lambda p: _("Tệp này không phải dự án Scratch 3 (.sb3) hợp lệ: không mở được như một tệp nén. Trong Scratch, chọn Tệp → Lưu về máy tính rồi nộp tệp vừa lưu."),
+        "no_project": lambda p: _("Tệp .sb3 không có project.json. Hãy mở dự án bằng Scratch 3 và lưu lại (Tệp → Lưu về máy tính)."),
+        "project_too_large": lambda p: _("Phần chương trình (project.json) của dự án lớn hơn %(limit)s KiB.", limit=p["limit"] // 1024),
+        "bad_json": lambda p: _("project.json trong tệp .sb3 bị hỏng. Hãy mở dự án bằng Scratch 3, lưu lại rồi nộp lại."),
+        "not_scratch3": lambda p: _("Đây không phải dự án Scratch 3. Nếu là dự án Scratch 2, hãy mở bằng Scratch 3 và lưu lại."),
+        "extension": lambda p: _("Dự án dùng tiện ích %(extensions)s nên không chấm được. Chỉ được dùng các khối có sẵn và tiện ích Bút vẽ: hãy xoá các khối của tiện ích đó rồi nộp lại.",
+                                 extensions=p["extensions"]),
+    }
+
+
+def project_upload_cap() -> int:
+    """Largest accepted project file (.sb3), bytes: the setting ``SCRATCH_MAX_BYTES``, default 5 MiB."""
+    from judge.scratch import MAX_SB3_BYTES
+
+    return int(current_app.config.get("SCRATCH_MAX_BYTES", MAX_SB3_BYTES))
+
+
+def prepare_source(language: str, data: bytes | str) -> str:
+    """The source stored for a submitted file or text.
+
+    A language with its own reader (``Language.read_source``; Scratch: the ``project.json`` of a
+    ``.sb3``, checked by ``judge.scratch`` with the size limit ``SCRATCH_MAX_BYTES``, default 5 MiB)
+    converts the bytes and refuses bad files with a Vietnamese message; other languages keep the
+    text as it is. Raises SubmissionRefused."""
+    lang = LANGUAGES.get(language)
+    if lang is None or lang.read_source is None:
+        return data if isinstance(data, str) else data.decode("utf-8", "replace")
+    from judge.scratch import ScratchError, project_from_json, project_from_upload
+
+    try:
+        if isinstance(data, str):  # pasted text, or the project.json an upload already gave
+            if not data.lstrip().startswith("{"):
+                raise ScratchError("not_zip")
+            return project_from_json(data)
+        return project_from_upload(data, max_bytes=project_upload_cap())
+    except ScratchError as exc:
+        raise SubmissionRefused(_scratch_messages()[exc.code](exc.params)) from None
+
+
+def language_for_upload(filename: str, division: Division) -> str | None:
+    """The language a binary upload must be judged in, from its extension (``.sb3`` → Scratch),
+    when the division allows it; None for text files (the chosen language stands)."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    for key in division.language_list:
+        lang = LANGUAGES.get(key)
+        if lang is not None and lang.read_source is not None and suffix in lang.extensions:
+            return key
+    return None
+
+
 def check_submission(user: User, problem: Problem, language: str, source: str, now: datetime | None = None) -> None:
     """Raise SubmissionRefused unless `user` may submit `source` in `language` to `problem` now.
 
     Rules: admitted to the division (organisers may always test); the contest is running; the
-    language is allowed in the division; the source is not empty and at most 64 KiB; at most
+    language is allowed in the division; the source is not empty and at most 64 KiB (a language may
+    set its own cap: Scratch's project.json, 4 MiB); at most
     SUBMIT_RATE_COUNT submissions in the last SUBMIT_RATE_SECONDS seconds.
     """
     now = now or utcnow()
@@ -83,8 +139,9 @@ def check_submission(user: User, problem: Problem, language: str, source: str, n
     size = len(source.encode("utf-8"))
     if not source.strip():
         raise SubmissionRefused(_("Bài nộp trống."))
-    if size > MAX_SOURCE_BYTES:
-        raise SubmissionRefused(_("Mã nguồn dài %(n)s KiB, tối đa 64 KiB.", n=(size + 1023) // 1024))
+    cap = LANGUAGES[language].max_source_bytes or MAX_SOURCE_BYTES  # Scratch: the project.json
+    if size > cap:
+        raise SubmissionRefused(_("Mã nguồn dài %(n)s KiB, tối đa %(m)s KiB.", n=(size + 1023) // 1024, m=cap // 1024))
     window = current_app.config.get("SUBMIT_RATE_SECONDS", 60)
     limit = current_app.config.get("SUBMIT_RATE_COUNT", 10)
     recent = db.session.scalar(
@@ -95,8 +152,9 @@ def check_submission(user: User, problem: Problem, language: str, source: str, n
 
 
 def submit(user: User, problem: Problem, language: str, source: str) -> Submission:
-    """Check, store (commit) and queue a submission."""
+    """Check, store (commit) and queue a submission (a Scratch project: its checked project.json)."""
     check_submission(user, problem, language, source)
+    source = prepare_source(language, source)
     sub = Submission(user_id=user.id, problem_id=problem.id, language=language, source=source, max_score=problem.max_score)
     db.session.add(sub)
     db.session.commit()
