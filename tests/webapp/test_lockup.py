@@ -1,0 +1,212 @@
+"""No lock-ups on SQLite: WAL and a busy timeout on every connection, no transaction left open by a job,
+a 503 (never a traceback, nothing half-written) when another process holds the database too long, and
+the "import during judging" scenario with a real judge worker and real Docker.
+
+These tests are about SQLite's single writer, so they always run on a SQLite file (whatever
+TEST_DATABASE_URL says); the `app` fixture below replaces the shared one for this module.
+"""
+from __future__ import annotations
+
+import io
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import func, select, text
+
+from tests.conftest import settings_for_tests
+from tests.helpers import stop_process, wait_for
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import School, Submission, User
+
+BUSY_TIMEOUT = 1.5  # seconds: short, so that the "still locked" case answers quickly
+
+
+@pytest.fixture
+def app(tmp_path):
+    settings = {**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lockup.db'}",
+                "SQLITE_BUSY_TIMEOUT": BUSY_TIMEOUT, "TASKS_QUEUE": f"tasks-test-{uuid.uuid4().hex[:8]}"}
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def db_path(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+
+class Holder:
+    """Another process holding the database: `BEGIN EXCLUSIVE` (plus a write) until release()."""
+
+    CODE = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE')\n"
+        "c.execute(\"INSERT INTO school (name, district) VALUES ('Trường của tiến trình khác', '')\")\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "c.execute('COMMIT')\n"
+        "print('released', flush=True)\n"
+    )
+
+    def __init__(self, path: str):
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, path], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"  # blocks until the lock is really held
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            assert self.proc.stdout.readline().strip() == "released"
+            self.proc.wait(timeout=10)
+            self.proc.stdin.close()
+            self.proc.stdout.close()
+
+    def release_after(self, seconds: float) -> threading.Timer:
+        timer = threading.Timer(seconds, self.release)
+        timer.start()
+        return timer
+
+
+def can_write_now(app) -> bool:
+    """Can a brand-new connection take the write lock with no waiting at all?"""
+    conn = sqlite3.connect(db_path(app), timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+# -- connection settings ----------------------------------------------------------------------------
+def test_every_connection_has_wal_and_the_busy_timeout(app):
+    # two connections of the pool at once, so that neither is the other one reused
+    with db.engine.connect() as a, db.engine.connect() as b:
+        for conn in (a, b):
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == int(BUSY_TIMEOUT * 1000)
+    assert create_app(settings_for_tests(Path(db_path(app)).parent)).config["SQLITE_BUSY_TIMEOUT"] == 15
+
+
+def test_readers_are_not_blocked_by_a_writer(app, client, make_user):
+    make_user("hs1")
+    holder = Holder(db_path(app))
+    try:
+        started = time.monotonic()
+        assert client.get("/auth/login").status_code == 200  # a page that only reads
+        assert time.monotonic() - started < BUSY_TIMEOUT
+    finally:
+        holder.release()
+
+
+# -- no transaction outlives a job -----------------------------------------------------------------
+def run_queue(app, name: str) -> SimpleWorker:
+    """Run the jobs of queue `name` in this process, inside the test's app context (as webapp.worker
+    does with its own long-lived one)."""
+    from webapp.services.submissions import redis_conn
+
+    conn = redis_conn()
+    worker = SimpleWorker([Queue(name, connection=conn)], connection=conn)
+    worker.work(burst=True, with_scheduler=False)
+    return worker
+
+
+def test_no_connection_or_transaction_is_held_after_jobs(app, make_user, redis_conn):
+    from webapp.services.student_import import parse_students, start_import
+
+    btc = make_user("btc", role="organiser")
+    csv_text = "Họ và tên,Ngày sinh,Cấp học,Lớp,Trường\nLê An,01/01/2013,THCS,7,X\n"
+    students, errors = parse_students("ds.csv", csv_text.encode(), 10_000, 10)
+    assert errors == []
+    start_import(students, "ds.csv", btc)
+    # judge jobs that end early: the submission is missing (these paths used to leave the session open)
+    app.config["JUDGE_QUEUE"] = f"judge-test-{uuid.uuid4().hex[:8]}"
+    judge_q = Queue(app.config["JUDGE_QUEUE"], connection=redis_conn)
+    missing = judge_q.enqueue("webapp.tasks.judge_job", 987654)
+    db.session.close()  # the test's own session holds nothing from here on
+    assert db.engine.pool.checkedout() == 0
+
+    run_queue(app, app.config["TASKS_QUEUE"])
+    assert db.engine.pool.checkedout() == 0
+    assert can_write_now(app)
+    run_queue(app, app.config["JUDGE_QUEUE"])
+    assert missing.latest_result().return_value == "missing"
+    assert db.engine.pool.checkedout() == 0
+    assert can_write_now(app)
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 1
+
+
+# -- a database held by another process -----------------------------------------------------------
+def wrong_login(client):
+    return client.post_form("/auth/login", {"username": "hs1", "password": "wrong-password"}, form_url="/auth/login")
+
+
+def failed_logins(username: str) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(User.failed_logins).where(User.username == username))
+
+
+def test_a_lock_held_longer_than_the_timeout_answers_503_and_writes_nothing(app, client, make_user):
+    make_user("hs1")
+    holder = Holder(db_path(app))
+    try:
+        started = time.monotonic()
+        resp = wrong_login(client)  # counting a wrong password is a write
+        waited = time.monotonic() - started
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 503, html
+        assert resp.headers["Retry-After"] == "5"
+        assert "Hệ thống đang bận" in html and "chưa có gì bị lưu" in html
+        assert "Traceback" not in html and "OperationalError" not in html
+        assert waited >= BUSY_TIMEOUT * 0.9  # it did wait for the lock first
+
+        api = client.post("/api/v1/token", json={"username": "hs1", "password": "wrong-password"})
+        assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+        assert api.get_json() == {"error": "The database is busy; nothing was saved. Retry in 5 s.", "retry_after": 5}
+
+        reg = client.post_form("/auth/register", {
+            "full_name": "Hồ Ngọc Trâm", "date_of_birth": "2010-02-02", "school_level": "upper_secondary",
+            "grade": "10", "new_school": "THPT Gia Định", "unit": "Bình Thạnh", "username": "tramhn",
+            "password": "abc12345", "confirm": "abc12345"})
+        assert reg.status_code == 503
+    finally:
+        holder.release()
+    # nothing of the refused requests was written; the other process's write is there
+    assert failed_logins("hs1") == 0
+    assert db.session.scalar(select(func.count(User.id)).where(User.username == "tramhn")) == 0
+    assert db.session.scalar(select(func.count(School.id)).where(School.name == "THPT Gia Định")) == 0
+    assert db.session.scalar(select(func.count(School.id)).where(School.name == "Trường của tiến trình khác")) == 1
+    # and the session was rolled back: the next request (same app context here) works
+    assert wrong_login(client).status_code == 401
+    assert failed_logins("hs1") == 1
+
+
+def test_a_lock_released_within_the_timeout_is_waited_for(app, client, make_user):
+    make_user("hs1")
+    holder = Holder(db_path(app))
+    timer = holder.release_after(BUSY_TIMEOUT / 3)
+    try:
+        started = time.monotonic()
+        resp = wrong_login(client)
+        waited = time.monotonic() - started
+    finally:
+        timer.join()
+        holder.release()
+    assert resp.status_code == 401  # the ordinary answer, after waiting for the other process
+    assert waited >= BUSY_TIMEOUT / 3 * 0.9
+    assert failed_logins("hs1") == 1
