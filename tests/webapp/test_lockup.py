@@ -30,9 +30,11 @@ BUSY_TIMEOUT = 1.5  # seconds: short, so that the "still locked" case answers qu
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, request):
+    """A SQLite app whose busy timeout is BUSY_TIMEOUT, or the value given by indirect parametrisation."""
+    busy = getattr(request, "param", BUSY_TIMEOUT)
     settings = {**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lockup.db'}",
-                "SQLITE_BUSY_TIMEOUT": BUSY_TIMEOUT, "TASKS_QUEUE": f"tasks-test-{uuid.uuid4().hex[:8]}"}
+                "SQLITE_BUSY_TIMEOUT": busy, "TASKS_QUEUE": f"tasks-test-{uuid.uuid4().hex[:8]}"}
     app = create_app(settings)
     with app.app_context():
         db.create_all()
@@ -210,3 +212,58 @@ def test_a_lock_released_within_the_timeout_is_waited_for(app, client, make_user
     assert resp.status_code == 401  # the ordinary answer, after waiting for the other process
     assert waited >= BUSY_TIMEOUT / 3 * 0.9
     assert failed_logins("hs1") == 1
+
+
+# -- the scenario of the issue: an import of 300 students while a worker judges -----------------------
+PY_AC = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("app", [15], indirect=True)  # the production busy timeout
+def test_import_of_300_students_while_a_worker_judges_20_submissions(app, tmp_path, client, make_user, make_contest,
+                                                                     admit, redis_conn, judge_image):
+    from tests.helpers import CPP_AC, PY_WA
+    from tests.webapp.test_import import rows, upload, xlsx
+    from tests.webapp.test_pipeline import start_worker, write_problem
+    from webapp.services.problem_import import import_problem
+    from webapp.services.submissions import submit
+
+    app.config.update(SUBMIT_RATE_COUNT=100, JUDGE_QUEUE=f"judge-test-{uuid.uuid4().hex[:8]}",
+                      PASSWORD_METHOD="scrypt:4096:8:1")  # the production cost of a student's hash
+    division = make_contest().divisions[0]
+    problem = import_problem(division, write_problem(tmp_path / "pkg", tests=3), publish=True)
+    student = make_user("hs1")
+    admit(student, division)
+    make_user("btc", role="organiser")
+    worker = start_worker(app, tmp_path, "judge")
+    try:
+        expected = {}
+        for i in range(20):
+            language, source, verdict = [("cpp", CPP_AC, "AC"), ("python3", PY_WA, "WA"), ("python3", PY_AC, "AC")][i % 3]
+            expected[submit(student, problem, language, source).id] = verdict
+
+        def done_count() -> int:
+            db.session.expire_all()
+            return db.session.scalar(select(func.count(Submission.id)).where(Submission.status == "done"))
+
+        wait_for(lambda: done_count() >= 1, 120, "the worker to be judging")
+        assert client.login("btc").status_code == 302
+        resp = upload(client, "muon.xlsx", xlsx(rows(300)))
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        run_queue(app, app.config["TASKS_QUEUE"])  # the import job, here, while the worker judges
+        still_judging = len(expected) - done_count()
+        assert still_judging > 0  # the two really overlapped
+        status = client.get(resp.headers["Location"] + "/status").get_json()
+        assert status == {"state": "done", "done": 300, "total": 300, "final": True}
+        assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 301
+
+        wait_for(lambda: done_count() == len(expected), 300, "every submission to be judged", interval=0.2)
+        db.session.expire_all()
+        got = {s.id: (s.verdict, s.attempts) for s in db.session.scalars(select(Submission))}
+        assert got == {sid: (verdict, 1) for sid, verdict in expected.items()}
+        result = client.get(resp.headers["Location"] + "/result")
+        assert result.status_code == 200 and result.get_data(as_text=True).count("<code>") == 600
+    finally:
+        stop_process(worker)
+    log = (tmp_path / "judge.log").read_text()
+    assert "database is locked" not in log and "Traceback" not in log, log
