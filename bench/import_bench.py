@@ -133,7 +133,7 @@ def run(students: int, redis_url: str) -> list[str]:
         assert stored == students, stored
         method, staff = app.config["PASSWORD_METHOD"], app.config["STAFF_PASSWORD_METHOD"]
         lines += [
-            f"students: {students}, stored {stored}; SQLite WAL, busy timeout {app.config['SQLITE_BUSY_TIMEOUT']:g} s",
+            f"students: {students}, stored {stored}; SQLite WAL, busy timeout {app.config['DB_LOCK_TIMEOUT']:g} s",
             f"validation (POST /auth/import)      {t1 - t0:6.2f} s",
             f"job (usernames + hashing + write)   {t2 - t1:6.2f} s   ({job_cpu:.2f} s of CPU over "
             f"{min(4, os.cpu_count() or 1)} hashing threads: {job_cpu / min(2, os.cpu_count() or 1):.2f} s on 2 idle CPUs)",

@@ -12,7 +12,7 @@
 | SWEEP_QUEUED_SECONDS | 30                                    | grace before a `queued` row is re-queued |
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
-| SQLITE_BUSY_TIMEOUT | 15                                     | seconds a writer waits for the lock (PG: lock_timeout) |
+| DB_LOCK_TIMEOUT | 15                                     | seconds a writer waits for the lock (PG: lock_timeout) |
 | TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (student import) |
 | PASSWORD_METHOD  | scrypt:4096:8:1                           | hash of students' passwords (docs/passwords.md) |
 | STAFF_PASSWORD_METHOD | scrypt:32768:8:1                     | hash of organisers', judges', admins' passwords |
@@ -66,7 +66,7 @@ class Config:
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
-            SQLITE_BUSY_TIMEOUT=float(env("SQLITE_BUSY_TIMEOUT", "15")),
+            DB_LOCK_TIMEOUT=float(env("DB_LOCK_TIMEOUT", "15")),
             TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
             PASSWORD_METHOD=env("PASSWORD_METHOD", "scrypt:4096:8:1"),
             STAFF_PASSWORD_METHOD=env("STAFF_PASSWORD_METHOD", "scrypt:32768:8:1"),

@@ -1,7 +1,7 @@
 """How the site uses its database under load: connection settings and the answer when it is busy.
 
 SQLite (the embedded default) allows one writer at a time. Every new SQLite connection gets
-- `PRAGMA busy_timeout` = SQLITE_BUSY_TIMEOUT seconds (default 15): a writer waits for the lock instead
+- `PRAGMA busy_timeout` = DB_LOCK_TIMEOUT seconds (default 15): a writer waits for the lock instead
   of failing at once;
 - `PRAGMA journal_mode=WAL`: readers never block the writer and the writer never blocks readers.
 A PostgreSQL connection gets `lock_timeout` = the same number of seconds, so a request never waits
@@ -76,7 +76,7 @@ def _on_postgres_connect(timeout_ms: int):
 
 def configure_engines(app: Flask) -> None:
     """Attach the connect-time settings to every engine of `app` (Flask-SQLAlchemy made them)."""
-    timeout_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)) * 1000)
+    timeout_ms = int(float(app.config.get("DB_LOCK_TIMEOUT", 15)) * 1000)
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:

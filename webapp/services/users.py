@@ -44,7 +44,9 @@ def username_taken(username: str) -> bool:
 
 
 def create_student(data: StudentData, username: str, password: str) -> User:
-    """Add (not commit) a student account from validated data."""
+    """Add (not commit) a student account from validated data. The password is hashed first, before
+    anything is written (the school may be inserted): no write lock is held while hashing."""
+    password_hash = hash_password(password, Role.STUDENT.value)
     user = User(
         username=username,
         role=Role.STUDENT.value,
@@ -56,8 +58,8 @@ def create_student(data: StudentData, username: str, password: str) -> User:
         unit=data.unit,
         email=data.email,
         phone=data.phone,
+        password_hash=password_hash,
     )
-    user.set_password(password, password_method(Role.STUDENT.value))
     db.session.add(user)
     return user
 
@@ -66,8 +68,7 @@ def create_user(username: str, password: str, role: str, **fields) -> User:
     """Add (not commit) an account of any role."""
     if role not in {r.value for r in Role}:
         raise ValueError(f"unknown role {role!r}: use one of student, judge, organiser, admin")
-    user = User(username=username, role=role, **fields)
-    user.set_password(password, password_method(role))
+    user = User(username=username, role=role, password_hash=hash_password(password, role), **fields)
     db.session.add(user)
     return user
 
