@@ -254,7 +254,7 @@ def test_import_of_300_students_while_a_worker_judges_20_submissions(app, tmp_pa
         still_judging = len(expected) - done_count()
         assert still_judging > 0  # the two really overlapped
         status = client.get(resp.headers["Location"] + "/status").get_json()
-        assert status == {"state": "done", "done": 300, "total": 300, "final": True}
+        assert status == {"state": "done", "done": 300, "total": 300, "final": True, "no_worker": False}
         assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 301
 
         wait_for(lambda: done_count() == len(expected), 300, "every submission to be judged", interval=0.2)

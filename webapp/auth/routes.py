@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import LEVEL_ORDER, School
 from ..services.accounts import LEVEL_LABELS, validate_student
 from ..services.demo import admit_to_demo
-from ..services.student_import import ImportError_, import_status, parse_students, start_import, take_credentials
+from ..services.student_import import ImportError_, import_status, parse_students, start_import, take_credentials, tasks_workers
 from ..services.users import authenticate, create_student, username_taken
 from . import bp
 from .decorators import role_required
@@ -164,8 +164,9 @@ def import_progress(import_id: str):
 @role_required("organiser")
 def import_status_json(import_id: str):
     status = _own_import(import_id)
+    no_worker = status["state"] == "queued" and tasks_workers() == 0
     return jsonify(state=status["state"], done=status["done"], total=status["total"],
-                   final=status["state"] in ("done", "failed"))
+                   final=status["state"] in ("done", "failed"), no_worker=no_worker)
 
 
 @bp.get("/import/<import_id>/result")

@@ -219,6 +219,14 @@ def start_import(students: list[StudentData], filename: str, organiser: User) ->
     return import_id
 
 
+def tasks_workers() -> int:
+    """How many RQ workers listen on TASKS_QUEUE now (0: a queued import would wait forever)."""
+    from rq import Worker
+
+    queue = tasks_queue()
+    return Worker.count(connection=queue.connection, queue=queue)
+
+
 def import_status(import_id: str) -> dict | None:
     """{owner, filename, state, done, total, error}; state is queued → hashing → writing → done | failed.
 

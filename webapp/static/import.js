@@ -6,6 +6,7 @@
   var bar = root.querySelector('[data-field="bar"]');
   var done = root.querySelector('[data-field="done"]');
   var state = root.querySelector('[data-field="state"]');
+  var noWorker = root.querySelector('[data-field="no_worker"]');
   var labels = JSON.parse(state.getAttribute("data-labels") || "{}");
   var failures = 0;
 
@@ -15,6 +16,7 @@
     bar.textContent = d.done + "/" + d.total;
     done.textContent = String(d.done);
     state.textContent = labels[d.state] || d.state;
+    noWorker.hidden = !d.no_worker;
   }
 
   function poll() {
