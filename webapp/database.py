@@ -8,7 +8,7 @@ A PostgreSQL connection gets `lock_timeout` = the same number of seconds, so a r
 forever behind a row lock.
 
 A request that still cannot get the database after that wait (SQLite "database is locked", PostgreSQL
-lock timeout) is answered 503 with Retry-After — a short Vietnamese page (a GET reloads itself), or
+lock timeout, or no free pooled connection) is answered 503 with Retry-After — a short Vietnamese page (a GET reloads itself), or
 `{"error": ..., "retry_after": s}` under /api/v1 — after rolling the session back, so nothing of it is written.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlite3
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import db
 
@@ -87,7 +88,7 @@ def configure_engines(app: Flask) -> None:
             event.listen(engine, "connect", _on_postgres_connect(timeout_ms))
 
 
-def busy_response(exc: OperationalError):
+def busy_response(exc: Exception):
     """The 503 answer for a request that could not get the database (see the module docstring)."""
     db.session.rollback()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
@@ -109,4 +110,9 @@ def init_database(app: Flask) -> None:
         if not is_busy_error(exc):
             raise exc
         app.logger.warning("database busy, answered 503: %s %s: %s", request.method, request.path, exc.orig)
+        return busy_response(exc)
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_timeout(exc: PoolTimeout):  # every pooled connection in use for longer than pool_timeout
+        app.logger.warning("no free database connection, answered 503: %s %s", request.method, request.path)
         return busy_response(exc)

@@ -214,6 +214,31 @@ def test_a_lock_released_within_the_timeout_is_waited_for(app, client, make_user
     assert failed_logins("hs1") == 1
 
 
+def test_no_free_pooled_connection_answers_503(tmp_path):
+    from tests.conftest import BrowserClient
+    from webapp.services.users import create_user
+
+    other = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pool.db'}",
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.3}})
+    with other.app_context():
+        db.create_all()
+        create_user("hs1", "secret123", "student")
+        db.session.commit()
+        client = BrowserClient(other.test_client())
+        form = client.get("/auth/login").get_data(as_text=True)
+        db.session.close()
+        held = db.engine.connect()  # the only connection of the pool
+        try:
+            token = form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+            resp = client.post("/auth/login", data={"username": "hs1", "password": "x", "csrf_token": token})
+            assert resp.status_code == 503 and "Hệ thống đang bận" in resp.get_data(as_text=True)
+        finally:
+            held.close()
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
 # -- the scenario of the issue: an import of 300 students while a worker judges -----------------------
 PY_AC = "a, b = map(int, input().split())\nprint(a + b)\n"
 
