@@ -267,3 +267,13 @@ def test_credentials_shown_once_to_their_organiser_only(app, client, organiser, 
     assert organiser.get(progress_url + "/result").status_code == 410  # once
     log = db.session.scalar(select(AuditLog).where(AuditLog.action == "students.import"))
     assert (log.target, log.details, log.user_id) == ("ds.csv", {"count": 2}, db.session.scalar(select(User.id).where(User.username == "btc")))
+
+
+def test_imported_students_join_the_demo_contest_by_level(app, organiser):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    assert import_file(app, organiser, "ds.xlsx", xlsx(rows(3))).status_code == 200
+    got = {}
+    for i in range(3):
+        user = db.session.scalar(select(User).where(User.full_name == f"Nguyễn Thị Ánh {i}"))
+        got[i] = [p.division.code for p in db.session.scalars(select(Participation).where(Participation.user_id == user.id))]
+    assert got == {0: ["A"], 1: ["B"], 2: ["C1"]}  # Tiểu học, THCS, THPT

@@ -45,10 +45,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import generate_password_hash
 
 from ..extensions import db
-from ..models import Role, SchoolLevel, User, audit
+from ..models import Role, School, SchoolLevel, User, audit
 from .accounts import StudentData, ascii_fold, generate_password, make_username, validate_student
 from .demo import admit_all_to_demo
-from .users import find_or_create_school, password_method, username_taken
+from .users import password_method, username_taken
 
 COLUMNS = {
     "full_name": ["họ và tên", "họ tên", "full_name", "full name", "name"],
@@ -272,26 +272,31 @@ def hash_passwords(passwords: list[str], method: str, progress=lambda done: None
 
 def store_students(students: list[StudentData], usernames: list[str], hashes: list[str], organiser_id: int,
                    filename: str) -> list[User]:
-    """Write the accounts, their demo admissions and one audit row in ONE transaction (committed here).
+    """Write the accounts, their schools, their demo admissions and one audit row in ONE transaction
+    (committed here).
 
-    Passwords come already hashed, so the write lock is held only for the inserts (tens of ms for 1,000
-    rows). Raises IntegrityError (nothing written, caller rolls back) when a username was taken meanwhile.
+    Everything that only reads or computes comes first (existing schools, the organiser, the objects);
+    SQLite's write lock is taken by the first INSERT of the flush and held only for the inserts.
+    Raises IntegrityError (nothing written, the caller rolls back) when a username, or a new school,
+    was taken meanwhile.
     """
-    schools = {}
-    users = []
-    for s, username, password_hash in zip(students, usernames, hashes, strict=True):
+    schools: dict[tuple[str, str], School] = {}
+    for s in students:
         key = (s.school, s.unit)
         if s.school and key not in schools:
-            schools[key] = find_or_create_school(*key)
-        users.append(User(
-            username=username, password_hash=password_hash, role=Role.STUDENT.value, full_name=s.full_name,
-            date_of_birth=s.date_of_birth, school_level=s.school_level.value if s.school_level else None,
-            grade=s.grade, school=schools.get(key), unit=s.unit, email=s.email, phone=s.phone,
-        ))
+            schools[key] = db.session.scalar(select(School).where(School.name == s.school, School.district == s.unit)) \
+                or School(name=s.school, district=s.unit)
+    organiser = db.session.get(User, organiser_id)
+    users = [
+        User(username=username, password_hash=password_hash, role=Role.STUDENT.value, full_name=s.full_name,
+             date_of_birth=s.date_of_birth, school_level=s.school_level.value if s.school_level else None,
+             grade=s.grade, school=schools.get((s.school, s.unit)), unit=s.unit, email=s.email, phone=s.phone)
+        for s, username, password_hash in zip(students, usernames, hashes, strict=True)
+    ]
     db.session.add_all(users)
-    db.session.flush()
+    db.session.flush()  # the write lock is taken here
     admit_all_to_demo(users)
-    audit(db.session.get(User, organiser_id), "students.import", filename, count=len(users))
+    audit(organiser, "students.import", filename, count=len(users))
     db.session.commit()
     return users
 
@@ -333,6 +338,9 @@ def run_import(import_id: str) -> str:
             taken = set(db.session.scalars(select(User.username).where(User.username.in_(usernames))))
             db.session.rollback()
             clashes = [{"row": s.row, "username": u} for s, u in zip(students, usernames) if u in taken]
+            if not clashes:  # a new school was created meanwhile: running the import again will do
+                report("failed", len(students), error={"code": "conflict"})
+                return "conflict"
             report("failed", len(students), error={"code": "taken", "clashes": clashes})
             return "taken"
         except OperationalError as exc:
