@@ -1,4 +1,4 @@
-"""RQ entry points. A job carries only ids (and, for an import, the validated rows) and runs in an app
+"""RQ entry points. A job carries only an id (a submission, an import) and runs in an app
 context of its own, popped when it ends: its database session is removed then, so no session or
 transaction outlives a job (SQLite allows one writer; a long-lived worker must hold nothing between
 jobs). The worker's own app context (webapp.worker) and a test's are left untouched.

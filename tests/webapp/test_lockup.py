@@ -214,6 +214,43 @@ def test_a_lock_released_within_the_timeout_is_waited_for(app, client, make_user
     assert failed_logins("hs1") == 1
 
 
+def test_an_import_that_cannot_get_the_write_lock_stores_nothing_and_says_so(app, client, make_user, redis_conn):
+    make_user("btc", role="organiser")
+    assert client.login("btc").status_code == 302
+    csv_text = "Họ và tên,Ngày sinh,Cấp học,Lớp,Trường\nLê An,01/01/2013,THCS,7,X\nLê Bình,01/01/2013,THCS,7,Y\n"
+    resp = client.post_form("/auth/import", {"file": (io.BytesIO(csv_text.encode()), "ds.csv")},
+                            content_type="multipart/form-data", form_url="/auth/import")
+    assert resp.status_code == 303
+    holder = Holder(db_path(app))
+    try:
+        run_queue(app, app.config["TASKS_QUEUE"])  # waits BUSY_TIMEOUT for the lock, then gives up
+    finally:
+        holder.release()
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Hệ thống đang bận nên chưa lưu được danh sách; chưa lưu thí sinh nào." in page
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 0
+    assert db.session.scalar(select(func.count(School.id)).where(School.name.in_(["X", "Y"]))) == 0
+    db.session.close()  # the test's own session (the requests above shared it)
+    assert can_write_now(app) and db.engine.pool.checkedout() == 0
+
+
+def test_an_import_whose_job_was_lost_says_so(app, client, make_user, redis_conn):
+    from rq.job import Job
+
+    make_user("btc", role="organiser")
+    assert client.login("btc").status_code == 302
+    csv_text = "Họ và tên,Ngày sinh,Cấp học,Lớp,Trường\nLê An,01/01/2013,THCS,7,X\n"
+    resp = client.post_form("/auth/import", {"file": (io.BytesIO(csv_text.encode()), "ds.csv")},
+                            content_type="multipart/form-data", form_url="/auth/import")
+    import_id = resp.headers["Location"].rsplit("/", 1)[1]
+    Job.fetch(f"import-{import_id}", connection=redis_conn).delete()  # Redis lost it, or its worker died
+    status = client.get(resp.headers["Location"] + "/status").get_json()
+    assert (status["state"], status["final"]) == ("failed", True)
+    assert "Việc nhập bị gián đoạn; chưa lưu thí sinh nào." in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 0
+
+
 def test_no_free_pooled_connection_answers_503(tmp_path):
     from tests.conftest import BrowserClient
     from webapp.services.users import create_user

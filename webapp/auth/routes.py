@@ -137,15 +137,23 @@ def _own_import(import_id: str) -> dict:
     return status
 
 
+def _clash_rows(error: dict) -> str:
+    return ", ".join(_("dòng %(r)s (“%(u)s”)", r=c["row"], u=c["username"]) for c in error["clashes"])
+
+
+# why an import failed (error codes of services.student_import.run_import) → what the organiser reads
+IMPORT_ERRORS = {
+    "taken": lambda e: _("Tên đăng nhập đã có người dùng trong lúc nhập: %(rows)s. Chưa lưu thí sinh nào; hãy đổi tên đăng nhập ở các dòng này rồi nhập lại.", rows=_clash_rows(e)),
+    "busy": lambda e: _("Hệ thống đang bận nên chưa lưu được danh sách; chưa lưu thí sinh nào. Hãy nhập lại tệp sau ít phút."),
+    "expired": lambda e: _("Yêu cầu nhập đã quá hạn trước khi được xử lý; chưa lưu thí sinh nào. Hãy nhập lại tệp."),
+}
+
+
 def _import_error(error: dict | None) -> str:
-    code = (error or {}).get("code")
-    if code == "taken":
-        rows = ", ".join(_("dòng %(r)s (“%(u)s”)", r=c["row"], u=c["username"]) for c in error["clashes"])
-        return _("Tên đăng nhập đã có người dùng trong lúc nhập: %(rows)s. Chưa lưu thí sinh nào; hãy đổi tên đăng nhập ở các dòng này rồi nhập lại.", rows=rows)
-    if code == "busy":
-        return _("Hệ thống đang bận nên chưa lưu được danh sách; chưa lưu thí sinh nào. Hãy nhập lại tệp sau ít phút.")
-    if code == "expired":
-        return _("Yêu cầu nhập đã quá hạn trước khi được xử lý; chưa lưu thí sinh nào. Hãy nhập lại tệp.")
+    """The message for a failed import; "lost", "conflict" and "internal" share the last one."""
+    explain = IMPORT_ERRORS.get((error or {}).get("code"))
+    if explain is not None:
+        return explain(error)
     return _("Việc nhập bị gián đoạn; chưa lưu thí sinh nào. Hãy nhập lại tệp; nếu lỗi lặp lại, báo quản trị hệ thống.")
 
 
