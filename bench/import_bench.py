@@ -103,11 +103,11 @@ def run(students: int, redis_url: str) -> list[str]:
         real_store = student_import.store_students
 
         def timed_store(*args, **kwargs):  # the write transaction alone
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return real_store(*args, **kwargs)
             finally:
-                write_times.append(time.perf_counter() - t)
+                write_times.append((time.perf_counter() - t, time.process_time() - c))
 
         student_import.store_students = timed_store
         try:
@@ -137,7 +137,8 @@ def run(students: int, redis_url: str) -> list[str]:
             f"validation (POST /auth/import)      {t1 - t0:6.2f} s",
             f"job (usernames + hashing + write)   {t2 - t1:6.2f} s   ({job_cpu:.2f} s of CPU over "
             f"{min(4, os.cpu_count() or 1)} hashing threads: {job_cpu / min(2, os.cpu_count() or 1):.2f} s on 2 idle CPUs)",
-            f"  of which the write transaction    {write_times[0]:6.3f} s  (the write lock is held this long)",
+            f"  of which the write transaction    {write_times[0][0]:6.3f} s  ({write_times[0][1]:.3f} s of CPU; "
+            "the write lock is held at most this long)",
             f"credentials page                    {t3 - t2:6.2f} s",
             f"end to end                          {t3 - t0:6.2f} s   (target <= 30 s)",
         ]
