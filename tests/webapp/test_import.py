@@ -203,7 +203,7 @@ def test_progress_is_reported_while_the_job_hashes(app, organiser, redis_conn):
     assert students() == 300
 
 
-def test_a_username_taken_while_the_job_waits_stores_nothing(app, organiser, make_user):
+def test_a_username_taken_while_the_job_waits_stores_nothing(app, organiser, make_user, redis_conn):
     text = ("Họ và tên,Ngày sinh,Cấp học,Lớp,Trường,Tên đăng nhập\n"
             "Đặng Dương,05/09/2012,THCS,8,Lê Lợi,duong.dt\n"
             "Lê Minh,06/09/2012,THCS,8,Lê Lợi,minh.l\n"
@@ -215,6 +215,7 @@ def test_a_username_taken_while_the_job_waits_stores_nothing(app, organiser, mak
     page = organiser.get(resp.headers["Location"]).get_data(as_text=True)
     assert "dòng 3 (“minh.l”)" in page and "Chưa lưu thí sinh nào" in page
     assert organiser.get(resp.headers["Location"] + "/status").get_json()["state"] == "failed"
+    assert redis_conn.keys("student-import:*:input") == []  # the rows are not kept
     assert sorted(db.session.scalars(select(User.username).where(User.role == "student"))) == ["minh.l"]
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "students.import")) == 0
     from webapp.models import School
@@ -264,6 +265,7 @@ def test_credentials_shown_once_to_their_organiser_only(app, client, organiser, 
         assert password not in user.password_hash and user.check_password(password)
         assert db.session.scalar(select(func.count(Participation.id)).where(Participation.user_id == user.id)) == 0
     assert redis_conn.keys("student-import:*:credentials") == []  # handed out: gone
+    assert redis_conn.keys("student-import:*:input") == []
     assert organiser.get(progress_url + "/result").status_code == 410  # once
     log = db.session.scalar(select(AuditLog).where(AuditLog.action == "students.import"))
     assert (log.target, log.details, log.user_id) == ("ds.csv", {"count": 2}, db.session.scalar(select(User.id).where(User.username == "btc")))

@@ -352,9 +352,10 @@ def run_import(import_id: str) -> str:
         credentials = [[s.full_name, s.grade, s.school, u, p] for s, u, p in zip(students, usernames, passwords)]
         conn.set(_key(import_id, "credentials"), json.dumps(credentials), ex=current_app.config["IMPORT_CREDENTIALS_TTL"])
         report("done", len(students), count=len(students))
-        conn.delete(_key(import_id, "input"))
         return "done"
     except Exception:
         db.session.rollback()
         report("failed", 0, error={"code": "internal"})
         raise
+    finally:
+        conn.delete(_key(import_id, "input"))  # the rows (names, birth dates) are not kept once used
