@@ -8,8 +8,9 @@ A PostgreSQL connection gets `lock_timeout` = the same number of seconds, so a r
 forever behind a row lock.
 
 A request that still cannot get the database after that wait (SQLite "database is locked", PostgreSQL
-lock timeout, or no free pooled connection) is answered 503 with Retry-After — a short Vietnamese page (a GET reloads itself), or
-`{"error": ..., "retry_after": s}` under /api/v1 — after rolling the session back, so nothing of it is written.
+lock timeout, or no free pooled connection) is answered 503 with Retry-After — a short Vietnamese page
+(a GET reloads itself), or `{"error": ..., "retry_after": s}` under /api/v1 — after rolling the
+session back, so nothing of it is written.
 """
 from __future__ import annotations
 

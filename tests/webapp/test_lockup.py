@@ -155,6 +155,27 @@ def test_no_connection_or_transaction_is_held_after_jobs(app, make_user, redis_c
     assert db.session.scalar(select(func.count(User.id)).where(User.role == "student")) == 1
 
 
+def test_which_errors_mean_busy(app, tmp_path):
+    """Only "someone else holds the lock" is a 503; a real fault (a missing table) is not hidden."""
+    import psycopg
+
+    from webapp.database import is_busy_error
+
+    holder = Holder(db_path(app))
+    try:
+        conn = sqlite3.connect(db_path(app), timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            conn.execute("INSERT INTO school (name, district) VALUES ('x', 'y')")
+        with pytest.raises(sqlite3.OperationalError) as missing:
+            conn.execute("SELECT * FROM no_such_table")
+        conn.close()
+    finally:
+        holder.release()
+    assert is_busy_error(locked.value) and not is_busy_error(missing.value)
+    assert is_busy_error(psycopg.errors.LockNotAvailable()) and is_busy_error(psycopg.errors.QueryCanceled())
+    assert not is_busy_error(psycopg.errors.UndefinedTable())
+
+
 # -- a database held by another process -----------------------------------------------------------
 def wrong_login(client):
     return client.post_form("/auth/login", {"username": "hs1", "password": "wrong-password"}, form_url="/auth/login")
