@@ -21,16 +21,22 @@ LEASE_SECONDS = 20
 MAX_ATTEMPTS = 3  # judge faults tolerated before a submission ends as SE
 
 
+_worker_app = None
+
+
 @contextmanager
 def _app_context():
     """A fresh app context (hence a fresh session) for one job; the session is removed at the end,
     whatever happens, which returns its connection to the pool with no transaction open."""
+    global _worker_app
     if has_app_context():
         app = current_app._get_current_object()
-    else:
-        from . import create_app
+    else:  # a worker without an app context: one app per process (one engine, one pool), not one per job
+        if _worker_app is None:
+            from . import create_app
 
-        app = create_app()
+            _worker_app = create_app()
+        app = _worker_app
     with app.app_context():
         try:
             yield

@@ -176,6 +176,31 @@ def test_which_errors_mean_busy(app, tmp_path):
     assert not is_busy_error(psycopg.errors.UndefinedTable())
 
 
+def test_jobs_outside_an_app_context_share_one_app(app, monkeypatch):
+    """A worker that pushes no app context: each job gets a context of one per-process app (one engine
+    and pool), not a new app (and a new, never closed pool) per job."""
+    from webapp import tasks
+
+    monkeypatch.setattr(tasks, "_worker_app", None)
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PROBLEMS_DIR"):
+        key = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}.get(name, name)
+        monkeypatch.setenv(name, str(app.config[key]))
+    seen = []
+
+    def outside():  # a new thread has no app context
+        for _ in range(2):
+            seen.append((tasks.judge_job(987654), tasks._worker_app))
+
+    thread = threading.Thread(target=outside)
+    thread.start()
+    thread.join(timeout=60)
+    assert [r for r, _ in seen] == ["missing", "missing"]
+    assert seen[0][1] is seen[1][1] is not None and seen[0][1] is not app
+    with seen[0][1].app_context():
+        assert db.engine.pool.checkedout() == 0
+        db.engine.dispose()
+
+
 # -- a database held by another process -----------------------------------------------------------
 def wrong_login(client):
     return client.post_form("/auth/login", {"username": "hs1", "password": "wrong-password"}, form_url="/auth/login")
