@@ -279,3 +279,11 @@ def test_imported_students_join_the_demo_contest_by_level(app, organiser):
         user = db.session.scalar(select(User).where(User.full_name == f"Nguyễn Thị Ánh {i}"))
         got[i] = [p.division.code for p in db.session.scalars(select(Participation).where(Participation.user_id == user.id))]
     assert got == {0: ["A"], 1: ["B"], 2: ["C1"]}  # Tiểu học, THCS, THPT
+
+
+def test_queue_down_stores_nothing_and_says_so(app, organiser):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    resp = upload(organiser, "ds.xlsx", xlsx(rows(3)))
+    assert resp.status_code == 503
+    assert "Hàng đợi công việc nền tạm thời không hoạt động" in resp.get_data(as_text=True)
+    assert students() == 0

@@ -8,6 +8,7 @@ import io
 from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -124,7 +125,12 @@ def import_students():
             return render_template("auth/import.html", form=form), 422
         if errors:
             return render_template("auth/import.html", form=form, errors=errors, filename=upload.filename), 422
-        import_id = start_import(students, upload.filename or "", current_user)
+        try:
+            import_id = start_import(students, upload.filename or "", current_user)
+        except RedisError as exc:  # the queue is down: nothing was stored, say so
+            current_app.logger.warning("cannot queue an import: %s", exc)
+            flash(_("Hàng đợi công việc nền tạm thời không hoạt động nên chưa nhập được; chưa lưu thí sinh nào. Hãy thử lại sau ít phút."), "error")
+            return render_template("auth/import.html", form=form), 503
         return redirect(url_for("auth.import_progress", import_id=import_id), 303)
     return render_template("auth/import.html", form=form)
 
