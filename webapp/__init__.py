@@ -32,6 +32,9 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.config.from_object(config)
 
     db.init_app(app)
+    from .database import init_database
+
+    init_database(app)  # SQLite WAL + busy timeout, PostgreSQL lock_timeout, 503 when still busy
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -13,6 +13,11 @@
 | SWEEP_QUEUED_SECONDS | 30                                    | grace before a `queued` row is re-queued |
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
+| DB_LOCK_TIMEOUT | 15                                     | seconds a writer waits for the lock (PG: lock_timeout) |
+| TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (student import) |
+| PASSWORD_METHOD  | scrypt:4096:8:1                           | hash of students' passwords (docs/passwords.md) |
+| STAFF_PASSWORD_METHOD | scrypt:32768:8:1                     | hash of organisers', judges', admins' passwords |
+| IMPORT_CREDENTIALS_TTL | 1800                                | seconds an import's credentials list is kept |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
 | SCRATCH_MAX_BYTES | 5242880                                  | largest Scratch .sb3 upload, bytes       |
 """
@@ -65,6 +70,11 @@ class Config:
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
             SCRATCH_MAX_BYTES=int(env("SCRATCH_MAX_BYTES", str(5 << 20))),
+            DB_LOCK_TIMEOUT=float(env("DB_LOCK_TIMEOUT", "15")),
+            TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
+            PASSWORD_METHOD=env("PASSWORD_METHOD", "scrypt:4096:8:1"),
+            STAFF_PASSWORD_METHOD=env("STAFF_PASSWORD_METHOD", "scrypt:32768:8:1"),
+            IMPORT_CREDENTIALS_TTL=int(env("IMPORT_CREDENTIALS_TTL", "1800")),
         )
         url = values["SQLALCHEMY_DATABASE_URI"]
         if url.startswith("postgres://") or url.startswith("postgresql://"):
@@ -79,4 +89,6 @@ class TestConfig:
     WTF_CSRF_ENABLED = True  # tests send the token like a browser does
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     JUDGE_QUEUE = "judge-test"
+    TASKS_QUEUE = "tasks-test"
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    STAFF_PASSWORD_METHOD = "pbkdf2:sha256:1000"

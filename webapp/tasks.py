@@ -1,5 +1,10 @@
-"""RQ entry points. A job carries only a submission id and opens its own app context when the worker
-has none (webapp.worker pushes one for the whole worker; tests run jobs inside theirs)."""
+"""RQ entry points. A job carries only an id (a submission, an import) and runs in an app
+context of its own, popped when it ends: its database session is removed then, so no session or
+transaction outlives a job (SQLite allows one writer; a long-lived worker must hold nothing between
+jobs). The worker's own app context (webapp.worker) and a test's are left untouched.
+
+Queues: judge_job on JUDGE_QUEUE; import_students_job on TASKS_QUEUE ("tasks").
+"""
 from __future__ import annotations
 
 import threading
@@ -16,15 +21,27 @@ LEASE_SECONDS = 20
 MAX_ATTEMPTS = 3  # judge faults tolerated before a submission ends as SE
 
 
+_worker_app = None
+
+
 @contextmanager
 def _app_context():
+    """A fresh app context (hence a fresh session) for one job; the session is removed at the end,
+    whatever happens, which returns its connection to the pool with no transaction open."""
+    global _worker_app
     if has_app_context():
-        yield
-        return
-    from . import create_app
+        app = current_app._get_current_object()
+    else:  # a worker without an app context: one app per process (one engine, one pool), not one per job
+        if _worker_app is None:
+            from . import create_app
 
-    with create_app().app_context():
-        yield
+            _worker_app = create_app()
+        app = _worker_app
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
 
 
 class Lease:
@@ -155,3 +172,11 @@ def _judge(submission_id: int) -> str:
         sub.finished_at = utcnow()
         db.session.commit()
         return sub.verdict
+
+
+def import_students_job(import_id: str) -> str:
+    """Bulk import of students whose file was validated by the web (see services.student_import.run_import)."""
+    with _app_context():
+        from .services.student_import import run_import
+
+        return run_import(import_id)

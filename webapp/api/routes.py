@@ -3,6 +3,8 @@
 400 malformed JSON / body not an object; 401 no or bad token, wrong password; 403 not allowed;
 404 unknown id; 405 wrong method; 422 missing or invalid fields (named in the message); 429 too many
 submissions, or an account locked after too many wrong passwords.
+503 the database stayed busy longer than DB_LOCK_TIMEOUT (nothing was saved; `Retry-After` and
+`retry_after` say when to try again; see webapp/database.py).
 
 Authentication: `POST /api/v1/token` with {username, password} returns a token once; send it as
 `Authorization: Bearer <token>`. Only the sha256 of a token is stored (ApiToken.token_hash), so a

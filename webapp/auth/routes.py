@@ -5,17 +5,18 @@ import base64
 import csv
 import io
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import LEVEL_ORDER, School, audit
-from ..services.accounts import LEVEL_LABELS, generate_password, make_username, validate_student
+from ..models import LEVEL_ORDER, School
+from ..services.accounts import LEVEL_LABELS, validate_student
 from ..services.demo import admit_to_demo
-from ..services.student_import import ImportError_, parse_students
+from ..services.student_import import ImportError_, import_status, parse_students, start_import, take_credentials, tasks_workers
 from ..services.users import authenticate, create_student, username_taken
 from . import bp
 from .decorators import role_required
@@ -105,7 +106,8 @@ def register():
 @bp.route("/import", methods=["GET", "POST"])
 @role_required("organiser")
 def import_students():
-    """Bulk import: all rows valid → all stored and a credentials list shown; else nothing stored."""
+    """Bulk import: the file is validated here (every error by row and column, nothing stored when one
+    row is wrong); a clean file is stored by a background job whose progress page follows."""
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -123,21 +125,81 @@ def import_students():
             return render_template("auth/import.html", form=form), 422
         if errors:
             return render_template("auth/import.html", form=form, errors=errors, filename=upload.filename), 422
-        credentials = []
-        chosen: set[str] = {s.username for s in students if s.username}
-        for s in students:
-            username = s.username or make_username(s.full_name, lambda u: u in chosen or username_taken(u))
-            chosen.add(username)
-            password = generate_password()
-            admit_to_demo(create_student(s, username, password))
-            credentials.append((s, username, password))
-        audit(current_user, "students.import", upload.filename or "", count=len(credentials))
-        db.session.commit()
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["Họ và tên", "Lớp", "Trường", "Tên đăng nhập", "Mật khẩu"])
-        for s, u, p in credentials:
-            writer.writerow([s.full_name, s.grade, s.school, u, p])
-        csv_b64 = base64.b64encode(("\ufeff" + buf.getvalue()).encode("utf-8")).decode()
-        return render_template("auth/import_done.html", credentials=credentials, csv_b64=csv_b64)
+        try:
+            import_id = start_import(students, upload.filename or "", current_user)
+        except RedisError as exc:  # the queue is down: nothing was stored, say so
+            current_app.logger.warning("cannot queue an import: %s", exc)
+            flash(_("Hàng đợi công việc nền tạm thời không hoạt động nên chưa nhập được; chưa lưu thí sinh nào. Hãy thử lại sau ít phút."), "error")
+            return render_template("auth/import.html", form=form), 503
+        return redirect(url_for("auth.import_progress", import_id=import_id), 303)
     return render_template("auth/import.html", form=form)
+
+
+def _own_import(import_id: str) -> dict:
+    """The status of an import started by the current organiser (404 for anyone else's)."""
+    status = import_status(import_id)
+    if status is None or status["owner"] != current_user.id:
+        abort(404)
+    return status
+
+
+def _clash_rows(error: dict) -> str:
+    return ", ".join(_("dòng %(r)s (“%(u)s”)", r=c["row"], u=c["username"]) for c in error["clashes"])
+
+
+# why an import failed (error codes of services.student_import.run_import) → what the organiser reads
+IMPORT_ERRORS = {
+    "taken": lambda e: _("Tên đăng nhập đã có người dùng trong lúc nhập: %(rows)s. Chưa lưu thí sinh nào; hãy đổi tên đăng nhập ở các dòng này rồi nhập lại.", rows=_clash_rows(e)),
+    "busy": lambda e: _("Hệ thống đang bận nên chưa lưu được danh sách; chưa lưu thí sinh nào. Hãy nhập lại tệp sau ít phút."),
+    "expired": lambda e: _("Yêu cầu nhập đã quá hạn trước khi được xử lý; chưa lưu thí sinh nào. Hãy nhập lại tệp."),
+}
+
+
+def _import_error(error: dict | None) -> str:
+    """The message for a failed import; "lost", "conflict" and "internal" share the last one."""
+    explain = IMPORT_ERRORS.get((error or {}).get("code"))
+    if explain is not None:
+        return explain(error)
+    return _("Việc nhập bị gián đoạn; chưa lưu thí sinh nào. Hãy nhập lại tệp; nếu lỗi lặp lại, báo quản trị hệ thống.")
+
+
+@bp.get("/import/<import_id>")
+@role_required("organiser")
+def import_progress(import_id: str):
+    """Progress of a background import: a bar fed by import_status_json; the list when it is done."""
+    status = _own_import(import_id)
+    if status["state"] == "done":
+        return redirect(url_for("auth.import_result", import_id=import_id))
+    message = _import_error(status["error"]) if status["state"] == "failed" else None
+    return render_template("auth/import_progress.html", status=status, import_id=import_id, message=message)
+
+
+@bp.get("/import/<import_id>/status")
+@role_required("organiser")
+def import_status_json(import_id: str):
+    status = _own_import(import_id)
+    no_worker = status["state"] == "queued" and tasks_workers() == 0
+    return jsonify(state=status["state"], done=status["done"], total=status["total"],
+                   final=status["state"] in ("done", "failed"), no_worker=no_worker)
+
+
+@bp.get("/import/<import_id>/result")
+@role_required("organiser")
+def import_result(import_id: str):
+    """The credentials list and its CSV, shown once to the organiser who started the import."""
+    status = _own_import(import_id)
+    if status["state"] != "done":
+        return redirect(url_for("auth.import_progress", import_id=import_id))
+    credentials = take_credentials(import_id, current_user.id)
+    if credentials is None:
+        return render_template("auth/import_progress.html", status=status, import_id=import_id,
+                               message=_("Danh sách mật khẩu chỉ hiện một lần và đã được hiển thị (hoặc đã quá hạn). Nếu chưa lưu được, hãy đặt lại mật khẩu cho các thí sinh.")), 410
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["Họ và tên", "Lớp", "Trường", "Tên đăng nhập", "Mật khẩu"])
+    for row in credentials:
+        writer.writerow(row)
+    csv_b64 = base64.b64encode(("\ufeff" + buf.getvalue()).encode("utf-8")).decode()
+    response = make_response(render_template("auth/import_done.html", credentials=credentials, csv_b64=csv_b64))
+    response.headers["Cache-Control"] = "no-store"  # passwords: not in the browser's cache
+    return response

@@ -89,6 +89,7 @@ class StudentData:
     phone: str | None = None
     username: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    row: int = 0  # the spreadsheet row it came from (bulk import), 0 otherwise
 
 
 def validate_student(raw: dict, today: date | None = None) -> StudentData:

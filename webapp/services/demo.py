@@ -197,3 +197,16 @@ def admit_to_demo(user: User) -> None:
     exists = db.session.scalar(select(Participation.id).where(Participation.contest_id == contest.id, Participation.user_id == user.id))
     if exists is None:
         db.session.add(Participation(contest_id=contest.id, division_id=division.id, user_id=user.id))
+
+
+def admit_all_to_demo(users: list[User]) -> None:
+    """admit_to_demo for many NEW accounts at once (the bulk import): one look-up of the demo contest,
+    no flush per account. New accounts have no participation yet, so none is checked for."""
+    contest = db.session.scalar(select(Contest).where(Contest.name == DEMO_CONTEST))
+    if contest is None:
+        return
+    by_code = {d.code: d for d in contest.divisions}
+    for user in users:
+        division = by_code.get(division_for_level(user.school_level) or "") if user.role == "student" else None
+        if division is not None:
+            db.session.add(Participation(contest_id=contest.id, division_id=division.id, user_id=user.id))
