@@ -7,11 +7,15 @@
 | REDIS_URL        | redis://127.0.0.1:6379/0                  | RQ queue and live progress               |
 | PROBLEMS_DIR     | <instance>/problems                       | where uploaded problem packages live     |
 | JUDGE_QUEUE      | judge                                     | RQ queue name                            |
+| TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (imports)   |
 | JUDGE_TIMEOUT    | 600                                       | seconds before the sweeper re-enqueues   |
 | JUDGE_LEASE_SECONDS | 20                                     | a judging attempt's lease (heartbeat ×4) |
 | SWEEP_QUEUED_SECONDS | 30                                    | grace before a `queued` row is re-queued |
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
+| LOGIN_IP_USER_MAX_FAILS | 10                                 | failed logins per (IP, username) / window |
+| LOGIN_IP_MAX_FAILS | 300                                     | failed logins per IP (all names) / window |
+| LOGIN_IP_WINDOW_SECONDS | 600                                | window of the two counts above           |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
 """
 from __future__ import annotations
@@ -55,11 +59,15 @@ class Config:
             REDIS_URL=env("REDIS_URL", "redis://127.0.0.1:6379/0"),
             PROBLEMS_DIR=env("PROBLEMS_DIR", str(Path(instance_path) / "problems")),
             JUDGE_QUEUE=env("JUDGE_QUEUE", "judge"),
+            TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
             JUDGE_TIMEOUT=int(env("JUDGE_TIMEOUT", "600")),
             JUDGE_LEASE_SECONDS=int(env("JUDGE_LEASE_SECONDS", "20")),
             SWEEP_QUEUED_SECONDS=int(env("SWEEP_QUEUED_SECONDS", "30")),
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
+            LOGIN_IP_USER_MAX_FAILS=int(env("LOGIN_IP_USER_MAX_FAILS", "10")),
+            LOGIN_IP_MAX_FAILS=int(env("LOGIN_IP_MAX_FAILS", "300")),
+            LOGIN_IP_WINDOW_SECONDS=int(env("LOGIN_IP_WINDOW_SECONDS", "600")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
         )
         url = values["SQLALCHEMY_DATABASE_URI"]
