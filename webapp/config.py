@@ -14,7 +14,7 @@
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
 | LOGIN_IP_USER_MAX_FAILS | 10                                 | failed logins per (IP, username) / window |
-| LOGIN_IP_MAX_FAILS | 300                                     | failed logins per IP (all names) / window |
+| LOGIN_IP_MAX_FAILS | 1000                                    | failed logins per IP (all names) / window |
 | LOGIN_IP_WINDOW_SECONDS | 600                                | window of the two counts above           |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
 """
@@ -66,7 +66,7 @@ class Config:
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
             LOGIN_IP_USER_MAX_FAILS=int(env("LOGIN_IP_USER_MAX_FAILS", "10")),
-            LOGIN_IP_MAX_FAILS=int(env("LOGIN_IP_MAX_FAILS", "300")),
+            LOGIN_IP_MAX_FAILS=int(env("LOGIN_IP_MAX_FAILS", "1000")),
             LOGIN_IP_WINDOW_SECONDS=int(env("LOGIN_IP_WINDOW_SECONDS", "600")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
         )
