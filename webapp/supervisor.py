@@ -92,6 +92,10 @@ class Supervisor:
             how = f"signal {-code}" if code < 0 else f"code {code}"
             log.warning("%s (pid %s) exited with %s after %.1f s; restart #%s in %.0f s",
                         p.name, p.proc.pid, how, ran, p.restarts, delay)
+            try:  # what it started (gunicorn's workers still holding the port…) goes with it
+                os.killpg(p.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             p.proc = None
             p.start_after = now + delay
         if p.proc is None and now >= p.start_after:

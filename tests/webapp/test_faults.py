@@ -121,6 +121,16 @@ def wait_all_done(world, timeout: float = 240) -> float:
     return time.monotonic()
 
 
+def done_ids() -> set[int]:
+    return {i for i, s in statuses().items() if s == "done"}
+
+
+def next_done_after(done_before: set[int], timeout: float = 120) -> float:
+    """Wait until a submission not in done_before is done (judging has resumed); returns that time."""
+    wait_for(lambda: done_ids() - done_before, timeout, "judging to resume", interval=0.05)
+    return time.monotonic()
+
+
 def assert_judged_once(world) -> None:
     """Every submission: done, the right verdict, its tests 0..n-1 each stored exactly once; and no row
     of any other submission (nothing judged twice into the results)."""
@@ -195,14 +205,17 @@ def test_redis_restarted_mid_contest(app, contest):
         down_at = time.monotonic()
         more = submit_queue(contest, QUEUE[:2])  # submissions keep coming while Redis is down
         assert [statuses()[i] for i in more] == ["queued", "queued"]  # stored, waiting for the sweeper
-        wait_for(lambda: re.search(r"retry|Retrying", log_of(contest, "worker"))
-                 and "sweep failed" in log_of(contest, "sweeper"), 60, "the worker and the sweeper to retry")
+        # the outage lasts until both have retried (the sweeper twice, with its backoff)
+        wait_for(lambda: re.search(r"retry \d+ in|Retrying in", log_of(contest, "worker"))
+                 and "retry 2 in" in log_of(contest, "sweeper"), 60, "the worker and the sweeper to retry")
         server = start_redis(port)
         up_at = time.monotonic()
+        resumed = next_done_after(done_ids())
         all_done = wait_all_done(contest)
         assert worker.poll() is None  # the worker never quit
         assert_judged_once(contest)
-        print(f"\n[fault] Redis restarted: down {up_at - down_at:.1f} s; queue of {len(ids) + len(more)} "
+        print(f"\n[fault] Redis restarted: down {up_at - down_at:.1f} s; next verdict {resumed - up_at:.1f} s and "
+              f"queue of {len(ids) + len(more)} "
               f"empty {all_done - up_at:.1f} s after Redis came back; the worker process never quit")
     finally:
         stop_process(server)
@@ -243,11 +256,13 @@ def test_database_locked_for_a_while(app, contest):
         locked_at = time.monotonic()
         assert locker.stdout.readline().strip() == "released"
         released_at = time.monotonic()
+        done_at_release = done_ids()
     assert locker.returncode == 0
-    db.session.rollback()
+    resumed = next_done_after(done_at_release)
     all_done = wait_all_done(contest)
     assert_judged_once(contest)
-    print(f"\n[fault] database locked {released_at - locked_at:.1f} s by another process: queue of {len(ids)} "
+    print(f"\n[fault] database locked {released_at - locked_at:.1f} s by another process: next verdict "
+          f"{resumed - released_at:.1f} s and queue of {len(ids)} "
           f"empty {all_done - released_at:.1f} s after the lock was released")
 
 
