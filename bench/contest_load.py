@@ -130,7 +130,7 @@ def setup_site(settings: dict, n: int) -> dict:
                 conn.execute(text("drop schema public cascade"))
                 conn.execute(text("create schema public"))
         upgrade()
-        create_user(*ORGANISER, "organiser")
+        create_user(*ORGANISER, "organiser")  # (organisers keep the strong default where the site has one)
         now = utcnow()
         contest = Contest(name="Hội thi bench", year=now.year, start_at=now - timedelta(minutes=1),
                           end_at=now + timedelta(hours=5))
@@ -272,7 +272,7 @@ def run(args) -> list[str]:
     db_url = postgres_url() if args.db == "postgres" else f"sqlite:///{tmp / 'site.db'}"
     queue = f"judge-load-{uuid.uuid4().hex[:8]}"
     settings = {"SQLALCHEMY_DATABASE_URI": db_url, "PROBLEMS_DIR": str(tmp / "problems"), "SECRET_KEY": "bench-secret",
-                "REDIS_URL": args.redis_url, "JUDGE_QUEUE": queue}
+                "REDIS_URL": args.redis_url, "JUDGE_QUEUE": queue, "PASSWORD_METHOD": args.password_method}
     print(f"setting up {args.contestants} contestants on {args.db} …", flush=True)
     info = setup_site(settings, args.contestants)
     print(f"import of {args.contestants} students (service, one process): {info['import_s']:.1f} s", flush=True)
@@ -338,6 +338,9 @@ def run(args) -> list[str]:
         judged = wait_judged(settings, len(submitters) + len(crowd), timeout=args.judge_timeout)
         empty_at = time.monotonic()
         check = verify(settings, expected, args.contestants + args.import_during, timeout=600)
+    except Exception:
+        print("\n".join(rec.rows()), flush=True)
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         stop_stack(stack)
@@ -356,6 +359,7 @@ def run(args) -> list[str]:
 
 def wait_judged(settings: dict, count: int, timeout: float) -> int:
     from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
 
     from webapp import create_app
     from webapp.extensions import db
@@ -365,7 +369,11 @@ def wait_judged(settings: dict, count: int, timeout: float) -> int:
     with app.app_context():
         deadline = time.monotonic() + timeout
         while True:
-            done = db.session.scalar(select(func.count(Submission.id)).where(Submission.status == "done"))
+            try:
+                done = db.session.scalar(select(func.count(Submission.id)).where(Submission.status == "done"))
+            except OperationalError as exc:  # the database busy (e.g. locked by a long write): ask again
+                print(f"(monitor: {exc.orig})", flush=True)
+                done = -1
             db.session.rollback()
             if done >= count:
                 db.session.remove()
@@ -379,6 +387,7 @@ def wait_judged(settings: dict, count: int, timeout: float) -> int:
 def verify(settings: dict, expected: dict[str, list[str]], students: int, timeout: float) -> str:
     """Every submission judged with the expected verdict, its 6 test rows once; every student there."""
     from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
 
     from webapp import create_app
     from webapp.extensions import db
@@ -387,7 +396,12 @@ def verify(settings: dict, expected: dict[str, list[str]], students: int, timeou
     app = create_app(settings)
     with app.app_context():
         deadline = time.monotonic() + timeout
-        while db.session.scalar(select(func.count(User.id)).where(User.role == "student")) < students:
+        while True:
+            try:
+                if db.session.scalar(select(func.count(User.id)).where(User.role == "student")) >= students:
+                    break
+            except OperationalError:
+                pass
             db.session.rollback()
             if time.monotonic() > deadline:
                 break
@@ -404,6 +418,8 @@ def verify(settings: dict, expected: dict[str, list[str]], students: int, timeou
         bad_rows = [sid for sid, n in per_test if n != TESTS]
         db.session.remove()
         db.engine.dispose()
+    if wrong:
+        print("wrong or missing verdicts, first 5:", [(u, expected[u], got.get(u)) for u in wrong[:5]], flush=True)
     ok = not wrong and not bad_rows and n_students == students and len(rows) == sum(len(v) for v in expected.values())
     return (f"{'nothing lost' if ok else 'PROBLEM'}: {n_students}/{students} students exist, {len(rows)} submissions, "
             f"{len(wrong)} with a wrong or missing verdict, {len(bad_rows)} with a wrong number of test rows")
@@ -422,6 +438,9 @@ def main() -> int:
     ap.add_argument("--burst", type=int, default=32)
     ap.add_argument("--import-during", type=int, default=300)
     ap.add_argument("--judge-timeout", type=float, default=1800)
+    ap.add_argument("--password-method", default="scrypt:4096:8:1",
+                    help="hash of the imported students' passwords (the students' hash of issue 12; a login "
+                         "costs what the stored hash's parameters say)")
     ap.add_argument("--write", help="append the results to this markdown file")
     args = ap.parse_args()
     from bench.judge_bench import machine
@@ -429,7 +448,7 @@ def main() -> int:
     head = [f"machine: {machine()}",
             f"{args.contestants} contestants on {args.db}; login {args.login_rate:g}/s, problem list and statement "
             f"{args.browse_rate:g}/s, {args.submitters} submissions at {args.submit_rate:g}/s + a burst of {args.burst}, "
-            f"import of {args.import_during} during judging"]
+            f"import of {args.import_during} during judging; students' password hash {args.password_method}"]
     lines = run(args)
     text = "\n".join(head + [""] + lines)
     print(text)

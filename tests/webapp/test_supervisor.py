@@ -163,3 +163,26 @@ def test_run_sh_restarts_a_killed_worker_keeps_the_web_up_and_stops_on_ctrl_c(ap
     assert "got SIGINT: stopping everything" in log_path.read_text()
     assert not web_ok()
     wait_for(lambda: not any(alive(p) for p in seen), 10, "every child to be gone")
+
+
+def test_a_worker_waits_for_redis_with_backoff_and_logs_each_retry(caplog):
+    from webapp.worker import serve
+
+    delays = []
+
+    def sleep(seconds):
+        delays.append(seconds)
+        if len(delays) == 4:
+            raise SystemExit(0)  # as SIGTERM would end it
+
+    caplog.set_level(logging.INFO, logger="webapp.worker")
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}  # serve() installs its own
+    try:
+        with pytest.raises(SystemExit):
+            serve(f"redis://127.0.0.1:{free_port()}/0", ["judge"], backoff=Backoff(first=0.5, cap=1.5), sleep=sleep)
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    assert delays == [0.5, 1.0, 1.5, 1.5]
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(retries) == 4 and retries[0].startswith("redis error:") and retries[-1].endswith("retry 4 in 1.5 s")
