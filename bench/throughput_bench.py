@@ -61,14 +61,47 @@ def private_redis() -> tuple[subprocess.Popen, str]:
             time.sleep(0.05)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by one process; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def engine_pids() -> list[int]:
+    """The Docker engine's long-lived processes (dockerd, containerd), found by name in /proc."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() in ("dockerd", "containerd"):
+                    pids.append(int(d.name))
+            except OSError:
+                continue
+    return pids
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs, every process)."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / TICK
+
+
 def machine_line() -> str:
     from bench.judge_bench import machine
 
     return machine()
 
 
-def run(n_workers: int, n_subs: int, tmp: Path, redis_url: str) -> float:
-    """Judge n_subs submissions with n_workers workers; returns submissions per second."""
+def run(n_workers: int, n_subs: int, tmp: Path, redis_url: str, usage: dict) -> float:
+    """Judge n_subs submissions with n_workers workers; returns submissions per second. Fills `usage`
+    with CPUs in use on average: the workers' own processes, the Docker engine, the whole machine."""
     from sqlalchemy import func, select
 
     from webapp import create_app
@@ -132,10 +165,16 @@ def run(n_workers: int, n_subs: int, tmp: Path, redis_url: str) -> float:
             for _ in range(n_workers):  # warm-up, not timed: first imports, page cache
                 submit(user, problem, "python3", PY_AC)
             wait_done(n_workers, time.monotonic())
+            engines = engine_pids()
+            before = ([proc_cpu(p.pid) for p in procs], [proc_cpu(e) for e in engines], machine_busy())
             t0 = time.monotonic()
             for _ in range(n_subs):
                 submit(user, problem, "python3", PY_AC)
             wait_done(n_workers + n_subs, t0)
+            elapsed_ = time.monotonic() - t0
+            usage["workers"] = (sum(proc_cpu(p.pid) for p in procs) - sum(before[0])) / elapsed_
+            usage["engine"] = (sum(proc_cpu(e) for e in engines) - sum(before[1])) / elapsed_
+            usage["machine"] = (machine_busy() - before[2]) / elapsed_
             elapsed = time.monotonic() - t0
             wrong = db.session.scalar(select(func.count(Submission.id)).where(Submission.verdict != "AC"))
             if wrong:
@@ -166,9 +205,12 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for n in counts:
-                rates[n] = run(n, args.submissions, Path(tmp), args.redis_url)
+                usage: dict = {}
+                rates[n] = run(n, args.submissions, Path(tmp), args.redis_url, usage)
                 lines.append(f"{n} worker(s): {rates[n]:.2f} submissions/s ({args.submissions / rates[n]:.1f} s)"
-                             + (f", {rates[n] / rates[counts[0]]:.2f} x the rate of {counts[0]}" if n != counts[0] else ""))
+                             + (f", {rates[n] / rates[counts[0]]:.2f} x the rate of {counts[0]}" if n != counts[0] else "")
+                             + f"; CPUs busy on average: worker processes {usage['workers']:.2f}, docker engine "
+                               f"{usage['engine']:.2f}, whole machine {usage['machine']:.2f} of {os.cpu_count()}")
                 print(lines[-1], flush=True)
     finally:
         if server is not None:

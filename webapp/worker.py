@@ -109,7 +109,7 @@ def serve(redis_url: str, queue_names: list[str], backoff: Backoff | None = None
     """Run rq workers on `queue_names` (in priority order) until SIGINT/SIGTERM; survive Redis outages.
 
     Each round pings Redis and runs one rq work loop; a Redis error (at start, while dequeuing, while
-    reporting a job's end) or a loop that ended by itself is logged and followed by a retry after
+    reporting a job's end), any other error of rq, or a loop that ended by itself is logged and followed by a retry after
     backoff.next() seconds (0.5 s doubling to 30 s; reset once a loop has run). Never returns but on a
     stop request.
     """
@@ -131,6 +131,9 @@ def serve(redis_url: str, queue_names: list[str], backoff: Backoff | None = None
             reason = "the rq work loop ended"
         except RedisError as exc:
             reason = f"redis error: {exc}"
+        except Exception as exc:  # anything else from rq's bookkeeping: same rule, never quit
+            log.exception("rq worker failed")
+            reason = f"unexpected error: {exc!r}"
         if StoppableWorker.stop_asked:
             return
         delay = backoff.next()
