@@ -30,6 +30,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -130,7 +131,7 @@ def setup_site(settings: dict, n: int) -> dict:
                 conn.execute(text("drop schema public cascade"))
                 conn.execute(text("create schema public"))
         upgrade()
-        create_user(*ORGANISER, "organiser")  # (organisers keep the strong default where the site has one)
+        create_user(*ORGANISER, "organiser")
         now = utcnow()
         contest = Contest(name="Hội thi bench", year=now.year, start_at=now - timedelta(minutes=1),
                           end_at=now + timedelta(hours=5))
@@ -344,6 +345,10 @@ def run(args) -> list[str]:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         stop_stack(stack)
+        if args.keep:
+            print(f"logs and database kept in {tmp}", flush=True)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     total = len(expected) and sum(len(v) for v in expected.values())
     out += rec.rows()
     out += [
@@ -442,6 +447,7 @@ def main() -> int:
                     help="hash of the imported students' passwords (the students' hash of issue 12; a login "
                          "costs what the stored hash's parameters say)")
     ap.add_argument("--write", help="append the results to this markdown file")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (stack log, access log, SQLite file)")
     args = ap.parse_args()
     from bench.judge_bench import machine
 
