@@ -41,6 +41,16 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.fixture
+def logs(caplog):
+    """caplog for the supervisor's and the worker's loggers. Alembic's fileConfig (run by the migration
+    tests) disables the loggers that exist at that moment; these two must speak here."""
+    for name in ("webapp.supervisor", "webapp.worker"):
+        logging.getLogger(name).disabled = False
+        caplog.set_level(logging.INFO, logger=name)
+    return caplog
+
+
 def test_backoff_doubles_up_to_its_cap_and_resets():
     b = Backoff(first=1.0, cap=5.0)
     assert [b.next() for _ in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
@@ -48,11 +58,11 @@ def test_backoff_doubles_up_to_its_cap_and_resets():
     assert b.next() == 1.0
 
 
-def test_a_crashing_program_is_restarted_with_backoff_and_the_others_are_left_alone(caplog):
+def test_a_crashing_program_is_restarted_with_backoff_and_the_others_are_left_alone(logs):
+    caplog = logs
     crasher = Program("crasher", [sys.executable, "-c", "import sys; sys.exit(3)"])
     sleeper = Program("sleeper", [sys.executable, "-c", "import time; time.sleep(300)"])
     sup = Supervisor([crasher, sleeper], stable_seconds=30)
-    caplog.set_level(logging.INFO, logger="webapp.supervisor")
     for p in (crasher, sleeper):
         sup.start(p)
     sleeper_pid = sleeper.proc.pid
@@ -165,7 +175,8 @@ def test_run_sh_restarts_a_killed_worker_keeps_the_web_up_and_stops_on_ctrl_c(ap
     wait_for(lambda: not any(alive(p) for p in seen), 10, "every child to be gone")
 
 
-def test_a_worker_waits_for_redis_with_backoff_and_logs_each_retry(caplog):
+def test_a_worker_waits_for_redis_with_backoff_and_logs_each_retry(logs):
+    caplog = logs
     from webapp.worker import serve
 
     delays = []
@@ -175,7 +186,6 @@ def test_a_worker_waits_for_redis_with_backoff_and_logs_each_retry(caplog):
         if len(delays) == 4:
             raise SystemExit(0)  # as SIGTERM would end it
 
-    caplog.set_level(logging.INFO, logger="webapp.worker")
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}  # serve() installs its own
     try:
         with pytest.raises(SystemExit):
