@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := webapp
 
-.PHONY: up test services judge-image browser fonts translations db demo compose bench i18n
+.PHONY: up test services docker judge-image browser fonts translations db demo compose bench i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -20,7 +20,10 @@ services:
 	@scripts/ensure_redis.sh
 	@scripts/ensure_docker.sh >/dev/null
 
-judge-image: services
+docker:
+	@scripts/ensure_docker.sh >/dev/null
+
+judge-image: docker
 	@scripts/build_image.sh
 
 browser:
@@ -36,17 +39,19 @@ db: $(VENV)/.installed
 demo: db
 	@$(VENV)/bin/flask demo
 
+# Redis is only installed here: the supervisor (scripts/run.sh) starts and restarts it when none answers.
 up: $(VENV)/.installed translations fonts judge-image db
+	@scripts/ensure_apt.sh redis-server
 	@$(VENV)/bin/flask demo
 	@scripts/run.sh
 
-test: $(VENV)/.installed translations fonts judge-image browser
+test: $(VENV)/.installed translations fonts services judge-image browser
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 compose:
 	docker compose up --build
 
-bench: $(VENV)/.installed judge-image
+bench: $(VENV)/.installed services judge-image
 	$(PY) bench/judge_bench.py
 
 i18n: $(VENV)/.installed

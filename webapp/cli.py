@@ -111,16 +111,21 @@ def register_contest_cli(app: Flask) -> None:
         import time
 
         from .services.submissions import sweep
+        from .worker import Backoff
 
+        backoff = Backoff(first=1.0, cap=30.0)
         while True:
+            delay = interval
             try:
                 ids = sweep()
                 if ids:
                     click.echo(f"re-queued {ids}")
-            except Exception as exc:  # Redis or the database briefly away: try again next round
-                click.echo(f"sweep failed: {exc}", err=True)
+                backoff.reset()
+            except Exception as exc:  # Redis or the database briefly away: retry with a backoff, never quit
                 db.session.rollback()
+                delay = min(interval, backoff.next())
+                click.echo(f"sweep failed: {exc}; retry {backoff.attempt} in {delay:.0f} s", err=True)
             db.session.remove()
             if once:
                 break
-            time.sleep(interval)
+            time.sleep(delay)

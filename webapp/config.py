@@ -8,16 +8,19 @@
 | PROBLEMS_DIR     | <instance>/problems                       | where uploaded problem packages live     |
 | CREATIVE_DIR     | <instance>/creative                       | creative entry files (never served as static) |
 | JUDGE_QUEUE      | judge                                     | RQ queue name                            |
+| TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (imports)   |
 | JUDGE_TIMEOUT    | 600                                       | seconds before the sweeper re-enqueues   |
 | JUDGE_LEASE_SECONDS | 20                                     | a judging attempt's lease (heartbeat ×4) |
 | SWEEP_QUEUED_SECONDS | 30                                    | grace before a `queued` row is re-queued |
 | LOGIN_MAX_FAILS  | 5                                         | failed logins before a lock              |
 | LOGIN_LOCK_SECONDS | 300                                     | how long a lock lasts                    |
 | DB_LOCK_TIMEOUT | 15                                     | seconds a writer waits for the lock (PG: lock_timeout) |
-| TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (student import) |
 | PASSWORD_METHOD  | scrypt:4096:8:1                           | hash of students' passwords (docs/passwords.md) |
 | STAFF_PASSWORD_METHOD | scrypt:32768:8:1                     | hash of organisers', judges', admins' passwords |
 | IMPORT_CREDENTIALS_TTL | 1800                                | seconds an import's credentials list is kept |
+| LOGIN_IP_USER_MAX_FAILS | 10                                 | failed logins per (IP, username) / window |
+| LOGIN_IP_MAX_FAILS | 1000                                    | failed logins per IP (all names) / window |
+| LOGIN_IP_WINDOW_SECONDS | 600                                | window of the two counts above           |
 | TIMEZONE         | Asia/Ho_Chi_Minh                          | times shown to people                    |
 | SCRATCH_MAX_BYTES | 5242880                                  | largest Scratch .sb3 upload, bytes       |
 """
@@ -63,15 +66,18 @@ class Config:
             PROBLEMS_DIR=env("PROBLEMS_DIR", str(Path(instance_path) / "problems")),
             CREATIVE_DIR=env("CREATIVE_DIR", str(Path(instance_path) / "creative")),
             JUDGE_QUEUE=env("JUDGE_QUEUE", "judge"),
+            TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
             JUDGE_TIMEOUT=int(env("JUDGE_TIMEOUT", "600")),
             JUDGE_LEASE_SECONDS=int(env("JUDGE_LEASE_SECONDS", "20")),
             SWEEP_QUEUED_SECONDS=int(env("SWEEP_QUEUED_SECONDS", "30")),
             LOGIN_MAX_FAILS=int(env("LOGIN_MAX_FAILS", "5")),
             LOGIN_LOCK_SECONDS=int(env("LOGIN_LOCK_SECONDS", "300")),
+            LOGIN_IP_USER_MAX_FAILS=int(env("LOGIN_IP_USER_MAX_FAILS", "10")),
+            LOGIN_IP_MAX_FAILS=int(env("LOGIN_IP_MAX_FAILS", "1000")),
+            LOGIN_IP_WINDOW_SECONDS=int(env("LOGIN_IP_WINDOW_SECONDS", "600")),
             TIMEZONE=env("TIMEZONE", "Asia/Ho_Chi_Minh"),
             SCRATCH_MAX_BYTES=int(env("SCRATCH_MAX_BYTES", str(5 << 20))),
             DB_LOCK_TIMEOUT=float(env("DB_LOCK_TIMEOUT", "15")),
-            TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
             PASSWORD_METHOD=env("PASSWORD_METHOD", "scrypt:4096:8:1"),
             STAFF_PASSWORD_METHOD=env("STAFF_PASSWORD_METHOD", "scrypt:32768:8:1"),
             IMPORT_CREDENTIALS_TTL=int(env("IMPORT_CREDENTIALS_TTL", "1800")),

@@ -124,7 +124,10 @@ def create_token():
     LOGIN_MAX_FAILS wrong passwords in a row the account is locked for LOGIN_LOCK_SECONDS (429)."""
     data = json_body()
     require_fields(data, {"username": str, "password": str})
-    result = authenticate(data["username"], data["password"])
+    result = authenticate(data["username"], data["password"], ip=request.remote_addr)
+    if result.throttled_seconds:
+        raise ApiError(429, f"Too many failed logins from this address; try again in {result.throttled_seconds // 60 + 1} minute(s).",
+                       {"Retry-After": str(result.throttled_seconds)})
     if result.locked_seconds:
         raise ApiError(429, f"Too many wrong passwords: this account is locked; try again in {result.locked_seconds // 60 + 1} minute(s).",
                        {"Retry-After": str(result.locked_seconds)})

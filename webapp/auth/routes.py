@@ -31,10 +31,15 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in. After LOGIN_MAX_FAILS wrong passwords in a row the account is locked LOGIN_LOCK_SECONDS."""
+    """Log in. After LOGIN_MAX_FAILS wrong passwords in a row the account is locked LOGIN_LOCK_SECONDS;
+    failed logins per address are throttled (services.login_throttle)."""
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.username.data, form.password.data)
+        result = authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+        if result.throttled_seconds:
+            minutes = result.throttled_seconds // 60 + 1
+            flash(_("Máy này đã đăng nhập sai quá nhiều lần. Hãy thử lại sau %(m)s phút.", m=minutes), "error")
+            return render_template("auth/login.html", form=form), 429
         if result.locked_seconds:
             minutes = result.locked_seconds // 60 + 1
             flash(_("Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(m)s phút hoặc nhờ Ban tổ chức đặt lại mật khẩu.", m=minutes), "error")

@@ -175,17 +175,19 @@ def job_alive(submission_id: int) -> bool:
     return job.get_status(refresh=True) in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
-def enqueue(sub: Submission) -> None:
+def enqueue(sub: Submission, at_front: bool = False) -> None:
     """Queue the judging of a committed submission (no-op when its job is already waiting/running).
 
-    If Redis is down the row stays `queued` and the sweeper queues it once Redis is back.
+    If Redis is down the row stays `queued` and the sweeper queues it once Redis is back. at_front:
+    ahead of the waiting jobs (the sweeper's re-queued work is older than anything waiting).
     """
     sub.enqueued_at = utcnow()
     db.session.commit()
     try:
         if job_alive(sub.id):
             return
-        judge_queue().enqueue("webapp.tasks.judge_job", sub.id, job_id=job_id(sub.id), result_ttl=600, failure_ttl=3600)
+        judge_queue().enqueue("webapp.tasks.judge_job", sub.id, job_id=job_id(sub.id), result_ttl=600, failure_ttl=3600,
+                              at_front=at_front)
     except Exception as exc:  # Redis unavailable: the sweeper will retry; the row is safe
         current_app.logger.warning("could not queue submission %s: %s", sub.id, exc)
 
@@ -219,6 +221,7 @@ def sweep(now: datetime | None = None) -> list[int]:
 
     - `queued` for longer than SWEEP_QUEUED_SECONDS with no live RQ job (Redis lost it);
     - `judging` whose lease key is gone (the worker died or Redis restarted).
+    Both go to the front of the queue: they were submitted before anything now waiting.
     """
     now = now or utcnow()
     conn = redis_conn()
@@ -230,7 +233,7 @@ def sweep(now: datetime | None = None) -> list[int]:
     ).all()
     for sub in queued:
         if not job_alive(sub.id):
-            enqueue(sub)
+            enqueue(sub, at_front=True)
             requeued.append(sub.id)
     judging = db.session.scalars(select(Submission).where(Submission.status == SubmissionStatus.JUDGING.value)).all()
     for sub in judging:
@@ -241,7 +244,7 @@ def sweep(now: datetime | None = None) -> list[int]:
                 Job.fetch(job_id(sub.id), connection=conn).delete()
             except NoSuchJobError:
                 pass
-            enqueue(sub)
+            enqueue(sub, at_front=True)
             requeued.append(sub.id)
     return requeued
 

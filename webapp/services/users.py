@@ -75,18 +75,26 @@ def create_user(username: str, password: str, role: str, **fields) -> User:
 
 @dataclass
 class LoginResult:
-    """user is set on success; locked_seconds > 0 when the account is locked (nothing was checked)."""
+    """user is set on success; locked_seconds > 0 when the account is locked, throttled_seconds > 0 when
+    the address is throttled (services.login_throttle); in both cases nothing was checked."""
 
     user: User | None = None
     locked_seconds: int = 0
+    throttled_seconds: int = 0
 
 
-def authenticate(username: str, password: str) -> LoginResult:
+def authenticate(username: str, password: str, ip: str | None = None) -> LoginResult:
     """Check a password, with the lock shared by the site and the API (commits the counters).
 
     Rule: LOGIN_MAX_FAILS wrong passwords in a row lock the account for LOGIN_LOCK_SECONDS; while it
-    is locked even the right password is refused; a success resets the count.
+    is locked even the right password is refused; a success resets the count. With `ip`, the failed
+    logins from that address are throttled too (services.login_throttle, checked first).
     """
+    from . import login_throttle
+
+    wait = login_throttle.blocked_for(ip, username)
+    if wait:
+        return LoginResult(throttled_seconds=wait)
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
@@ -95,7 +103,9 @@ def authenticate(username: str, password: str) -> LoginResult:
         user.failed_logins = 0
         user.locked_until = None
         db.session.commit()
+        login_throttle.record_success(ip, username)
         return LoginResult(user=user)
+    login_throttle.record_failure(ip, username)
     if user is not None:
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILS"]:
