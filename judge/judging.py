@@ -42,7 +42,7 @@ from judge.program_checkers import close_checkers
 from judge.languages import PROG_DIR, Language, get_language
 from judge.problem import Problem, TestCase
 from judge.result import JudgeResult, TestResult
-from judge.sandbox import (COMPILER_UID, CONTESTANT_UID, RequestRefused, RunLimits, Sandbox,
+from judge.sandbox import (COMPILER_UID, RequestRefused, RunLimits, Sandbox,
                            SandboxError)
 
 try:  # group aggregation, owned by the packages side
@@ -74,9 +74,9 @@ COMPILE_ENV = {**BASE_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}
 
 def container_memory_mib(memory_limit: int, output_limit: int, input_mib: int,
                          compile_mib: int) -> int:
-    """The container's memory cgroup (= memory + swap):
-    ``max(compile_mib, memory_limit + output_limit + input_mib + 64)`` MiB — room for the program,
-    its files in the /box tmpfs (which are charged to the cgroup) and the runner."""
+    """The container's memory cgroup (= memory + swap) while compiling:
+    ``max(compile_mib, memory_limit + output_limit + input_mib + 64)`` MiB (compilers need room);
+    lowered to :func:`run_memory_mib` once the compilation succeeded."""
     return max(compile_mib, memory_limit + output_limit + input_mib + 64)
 
 

@@ -42,7 +42,7 @@ VALIDATOR_CPU = 30.0
 
 
 HARNESS_C = r"""
-/* Interactive harness: harness REPORT FROM_PROG TO_PROG validator args...  (see judge/interactive.py) */
+/* Interactive harness: harness REPORT FROM_PROG TO_PROG validator args...  (see judge/graders/interactive.py) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
