@@ -10,43 +10,40 @@ Public API (used by the web app's worker)::
 
 Per test (effective CPU limit ``T = time_limit × language.time_multiplier``):
 
-* the verdict is decided in this order, the first that applies wins:
-  MLE if the container's memory cgroup killed something (``oom``), or the runner killed the program
-  when its resident memory passed the limit, or its peak resident memory (``ru_maxrss``) exceeds
-  the limit (both for languages with ``rss_limited``: not Java, whose heap is capped by ``-Xmx``);
-  TLE if the runner stopped the program at the CPU limit or at the wall limit ``2·T + 1 s``, or if the
-  measured CPU time exceeds ``T`` (:func:`cpu_time`: user + system, including children the program
-  did not wait for);
-  MLE if the program failed and its output shows the language's out-of-memory marker (Java);
-  OLE if the output reached the output limit (``RLIMIT_FSIZE``: the write failed or SIGXFSZ);
-  RE if the program was killed by a signal or exited with a non-zero code;
-  otherwise the checker decides: AC, or WA (with the checker's score fraction);
+* the verdict is decided by the problem's grader, with rules written once for standard and
+  interactive runs (:mod:`judge.graders.base`): MLE (memory of the whole container, see
+  docs/sandbox.md) → TLE → MLE (out-of-memory marker) → OLE → RE → the checker's AC / WA;
 * the output checked is ``problem.output_file`` (Themis ``TASK.OUT``) if the program wrote it, else
   its stdout; the input is on stdin and, when ``problem.input_file`` is set, also in that file.
 
-The submission's verdict and score come from :func:`judge.grading.run_tree` (groups, subtasks, the
-``break`` policy); without that module, flat scoring: every test equal,
-``score = max_score × accepted / total``, verdict = first non-AC verdict in test order, else AC.
+The submission's score and problemtools' aggregate verdict (``package_verdict``) come from
+:func:`judge.grading.run_tree` (groups, subtasks, the ``break`` policy); without that module, flat
+scoring: every test equal, ``score = max_score × accepted / total``. The verdict shown is
+:func:`judge.result.overall_verdict`: AC only with full marks, else the first failed test's.
 
 A judge fault (:class:`~judge.sandbox.SandboxError`, :class:`~judge.checkers.CheckerError`) is
 retried once in a fresh container, then reported as SE; it is never blamed on the contestant.
 """
 from __future__ import annotations
 
+import logging
 import os
-import signal as signal_module
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from judge import result as R
-from judge.checkers import CheckContext, CheckerError, get_checker
+from judge.checkers import CheckContext, CheckerError
+from judge.graders import grader_for
+from judge.graders.base import (BASE_ENV, RUN_ENV, cpu_time, memory_exceeded, memory_kib,  # noqa: F401
+                                signal_name, wall_limit)
 from judge.program_checkers import close_checkers
 from judge.languages import PROG_DIR, Language, get_language
 from judge.problem import Problem, TestCase
 from judge.result import JudgeResult, TestResult
-from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, Sandbox, SandboxError
+from judge.sandbox import (COMPILER_UID, RequestRefused, RunLimits, Sandbox,
+                           SandboxError)
 
 try:  # group aggregation, owned by the packages side
     from judge import grading as _grading
@@ -55,7 +52,6 @@ except ImportError:  # pragma: no cover - flat scoring fallback
 
 COMPILE_MESSAGE_CAP = 64 * 1024  # bytes of compiler output kept
 MAX_SOURCE_BYTES = 4 << 20  # a larger source is a CE without starting a container
-STDERR_HEAD = 4096  # bytes of a program's stderr read back (for out-of-memory markers)
 
 ProgressCallback = Callable[[TestResult, int, int], None]
 
@@ -73,36 +69,26 @@ class CompileLimits:
 
 DEFAULT_COMPILE_LIMITS = CompileLimits()
 
-BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 COMPILE_ENV = {**BASE_ENV, "HOME": "/tmp", "TMPDIR": "/tmp"}
-RUN_ENV = {**BASE_ENV, "HOME": "/box", "TMPDIR": "/tmp", "ONLINE_JUDGE": "1"}
-
-
-def wall_limit(cpu_limit: float) -> float:
-    """Wall-clock limit of a test: ``2 × cpu_limit + 1`` seconds (catches sleeping programs)."""
-    return 2 * cpu_limit + 1
 
 
 def container_memory_mib(memory_limit: int, output_limit: int, input_mib: int,
                          compile_mib: int) -> int:
-    """The container's memory cgroup (= memory + swap):
-    ``max(compile_mib, memory_limit + output_limit + input_mib + 64)`` MiB — room for the program,
-    its files in the /box tmpfs (which are charged to the cgroup) and the runner."""
+    """The container's memory cgroup (= memory + swap) while compiling:
+    ``max(compile_mib, memory_limit + output_limit + input_mib + 64)`` MiB (compilers need room);
+    lowered to :func:`run_memory_mib` once the compilation succeeded."""
     return max(compile_mib, memory_limit + output_limit + input_mib + 64)
 
 
-def cpu_time(out) -> float:
-    """CPU seconds charged to a test: ``max(ru_utime + ru_stime of the program, tree_cpu)``, where
-    tree_cpu (the container cgroup's CPU during the run, minus the runner's own) also covers
-    processes the program started but never waited for."""
-    return max(out.cpu, out.tree_cpu)
+RUN_SLACK_MIB = 32  # the runner, the compiled program in /prog, kernel objects
 
 
-def signal_name(sig: int) -> str:
-    try:
-        return signal_module.Signals(sig).name
-    except ValueError:
-        return f"signal {sig}"
+def run_memory_mib(memory_limit: int, allowance_mib: int, output_limit_mib: int,
+                   input_mib: int) -> int:
+    """The container's hard cap while the tests run (set after the compilation):
+    ``memory_limit + allowance + output_limit + input + 32`` MiB. The verdict comes from the
+    measured figure (:func:`memory_kib`); this cap only stops what the 20 ms polling cannot."""
+    return memory_limit + allowance_mib + output_limit_mib + input_mib + RUN_SLACK_MIB
 
 
 class _Judging:
@@ -126,6 +112,7 @@ class _Judging:
         self.context = CheckContext(problem=problem)
         self.src_name = lang.source_name(source)
         self.box: Sandbox | None = None
+        self.grader = None
 
     # -- compile ------------------------------------------------------------------------------
     def compile(self) -> tuple[bool, str]:
@@ -160,71 +147,10 @@ class _Judging:
 
     # -- one test -----------------------------------------------------------------------------
     def run_test(self, test: TestCase) -> TestResult:
-        if self.problem.interactive:  # validator and program connected by pipes (judge.interactive)
-            from judge.interactive import run_interactive_test
-
-            return run_interactive_test(self, test)
-        box = self.box
-        assert box is not None
-        box.put_copy("input", test.input_path)
-        problem = self.problem
-        lim = RunLimits(
-            cpu=self.cpu_limit, wall=wall_limit(self.cpu_limit),
-            stack_mib=self.memory_limit if self.lang.stack_limited else 0,
-            rss_mib=self.memory_limit if self.lang.rss_limited else 0,
-            file_size=self.output_limit, nofile=self.lang.nofile,
-        )
-        out = box.execute(
-            self.lang.run(self.src_name, self.memory_limit), uid=CONTESTANT_UID, cwd="/box",
-            limits=lim, stdin="input", copy_as=problem.input_file or None, stdout="output",
-            stderr="stderr", collect=problem.output_file or None,
-            collect_to="outfile" if problem.output_file else None, wipe="/box", env=RUN_ENV,
-        )
-        if out.exec_error:
-            raise SandboxError(f"cannot start the program: {out.exec_error}")
-        res = TestResult(name=test.name, group=test.group, time=cpu_time(out), wall_time=out.wall,
-                         memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
-                         signal=out.signal or None)
-        res.verdict, res.score, res.message = self.classify(test, out)
-        # a Kattis output validator's score.txt, kept for judge.grading (validator_score)
-        res.validator_score = self.context.cache.get("validator_scores", {}).get(test.name)
-        return res
-
-    def classify(self, test: TestCase, out) -> tuple[str, float, str]:
-        """The verdict of a test from the runner's measurements (order in the module docstring)."""
-        box = self.box
-        failed = out.signal != 0 or out.exit_code != 0
-        if out.oom or out.limit == "memory":
-            return R.MLE, 0.0, "killed at the memory limit"
-        if self.lang.rss_limited and out.memory_kib > self.memory_limit * 1024:
-            return R.MLE, 0.0, f"peak memory {out.memory_kib} KiB"
-        if out.limit == "cpu" or cpu_time(out) > self.cpu_limit:
-            return R.TLE, 0.0, f"CPU time over {self.cpu_limit:g} s"
-        if out.limit == "wall":
-            return R.TLE, 0.0, f"wall time over {wall_limit(self.cpu_limit):g} s"
-        if failed and self.lang.mle_markers:
-            # Java prints its "Terminating due to java.lang.OutOfMemoryError" on stdout
-            err = (box.read_file("stderr", STDERR_HEAD) + box.read_file("output", STDERR_HEAD)
-                   ).decode("utf-8", "replace")
-            if any(m in err for m in self.lang.mle_markers):
-                return R.MLE, 0.0, "out of memory"
-        name = "outfile" if out.collected else "output"
-        size = out.collected_bytes if out.collected else box.file_size("output")
-        if out.signal == signal_module.SIGXFSZ or size >= self.output_limit:
-            return R.OLE, 0.0, f"output over {self.problem.output_limit:g} MiB"
-        if out.signal:
-            return R.RE, 0.0, f"killed by {signal_name(out.signal)}"
-        if out.exit_code != 0:
-            return R.RE, 0.0, f"exit code {out.exit_code}"
-        output = box.read_file(name, self.output_limit)
-        checker = get_checker(self.problem.checker.kind)
-        self.context.test = test
-        verdict = checker(test.input_path, test.answer_path, output, self.problem.checker.flags,
-                          self.context)
-        accepted, score, message = verdict
-        score = min(max(float(score), 0.0), 1.0)
-        return (R.AC, 1.0 if score == 0.0 and accepted else score, message) if accepted else (
-            R.WA, score, message)
+        """Run one test through the problem's grader (judge.graders: the verdict rules)."""
+        if self.grader is None:
+            self.grader = grader_for(self)
+        return self.grader.grade(test)
 
     def _run_and_report(self, test: TestCase) -> TestResult:
         res = self.run_test(test)
@@ -246,11 +172,17 @@ class _Judging:
                 self.box = box
                 t1 = time.perf_counter()
                 timings["start"] = t1 - t0
-                ok, message = self.compile()
+                try:
+                    ok, message = self.compile()
+                except RequestRefused as exc:  # built from the source (e.g. a class name)
+                    ok, message = False, f"The source cannot be compiled here: {exc}"
+                if ok:  # from here the cap is close to the limit (compilers need more)
+                    box.set_memory(run_memory_mib(self.memory_limit, self.lang.memory_allowance_mib,
+                                                  self.output_limit_mib, input_mib))
                 t2 = time.perf_counter()
                 timings["compile"] = t2 - t1
                 if ok:
-                    verdict, score = self.grade()
+                    package_verdict, score = self.grade()
                 t3 = time.perf_counter()
                 timings["tests"] = t3 - t2
             timings["stop"] = time.perf_counter() - t3
@@ -261,8 +193,12 @@ class _Judging:
                                timings=timings)
         tests = [self.results.get(t.name) or TestResult(name=t.name, group=t.group, verdict=R.SK)
                  for t in self.tests]
+        verdict = package_verdict
+        if package_verdict not in (R.SE, R.CE):
+            verdict = R.overall_verdict(tests, score, self.problem.max_score)
         return JudgeResult(verdict, score, self.problem.max_score, compile_output=message,
-                           tests=tests, timings=timings, groups=getattr(self, "subtasks", []))
+                           tests=tests, timings=timings, groups=getattr(self, "subtasks", []),
+                           package_verdict=package_verdict)
 
     def grade(self) -> tuple[str, float]:
         if _grading is not None and hasattr(_grading, "run_tree"):
@@ -287,6 +223,9 @@ def judge_submission(problem: Problem, source: str, language: str, *,
     """Judge ``source`` written in ``language`` (a key of ``judge.languages.LANGUAGES``) on
     ``problem``. ``time_limit`` (seconds) and ``memory_limit`` (MiB) override the problem's."""
     lang = get_language(language)
+    problem_message = lang.source_error(source) if lang.source_error else None
+    if problem_message:
+        return JudgeResult(R.CE, 0.0, problem.max_score, compile_output=problem_message)
     size = len(source.encode("utf-8", "replace"))
     if size > MAX_SOURCE_BYTES:
         return JudgeResult(R.CE, 0.0, problem.max_score,
@@ -302,6 +241,10 @@ def judge_submission(problem: Problem, source: str, language: str, *,
             return job.judge()
         except (SandboxError, CheckerError, OSError) as exc:
             last = exc
+        except Exception as exc:  # a bug of ours: the jury sees it, the worker stays up
+            logging.getLogger(__name__).exception("judging failed")
+            last = exc
+            break
     return JudgeResult(R.SE, 0.0, problem.max_score, message=f"{type(last).__name__}: {last}")
 
 

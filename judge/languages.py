@@ -14,6 +14,7 @@ To add a language, build a :class:`Language` and call :func:`register`.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,11 @@ class Language:
     # ValueError (with a code, see judge.scratch.ScratchError) when the file cannot be a submission.
     read_source: Callable[[bytes], str] | None = None
     max_source_bytes: int = 0  # largest stored source the web accepts (0: the web's default)
+    # MiB added to the memory limit for the container's memory figure: the runtime's own overhead
+    # (Java: the JVM's metaspace, code cache, GC tables, thread stacks), documented, not a free pass
+    memory_allowance_mib: int = 0
+    # source text -> None, or why it cannot be compiled here (a CE before any container starts)
+    source_error: Callable[[str], str | None] | None = None
 
 
 LANGUAGES: dict[str, Language] = {}
@@ -73,6 +79,22 @@ def java_class_name(source: str) -> str:
     return m.group(1) if m else "Main"
 
 
+FILE_NAME_MAX = 255  # bytes of a file name (NAME_MAX of Linux)
+JAVA_MEMORY_ALLOWANCE_MIB = 64  # the JVM beyond -Xmx (a trivial program: ~16 MiB of the cgroup)
+
+
+def java_source_error(source: str) -> str | None:
+    """Why a Java source cannot be compiled here, else None: its public class names the files
+    ``<name>.java`` and ``<name>.class``, and a file name holds at most 255 bytes."""
+    name = java_class_name(source)
+    size = len((name + ".class").encode("utf-8", "surrogatepass"))
+    if size > FILE_NAME_MAX:
+        return (f"The public class name is {len(name)} characters long: the file "
+                f"<class name>.class would be {size} bytes, over the limit of {FILE_NAME_MAX}. "
+                f"Use a shorter class name (e.g. Main).")
+    return None
+
+
 def _java_run(src: str, mem: int) -> list[str]:
     stack = max(16, min(mem, 256))
     return [
@@ -98,7 +120,7 @@ register(Language(
     # "compiling" is a syntax check, so that a syntax error is a CE and not a runtime error
     lambda src: ["/usr/bin/python3", "-c",
                  "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')", src],
-    lambda src, mem: ["/usr/bin/python3", "-B", f"{PROG_DIR}/{src}"],
+    lambda src, mem: ["/usr/bin/python3", "-B", posixpath.join(PROG_DIR, src)],  # src may be absolute
     time_multiplier=2.0, mle_markers=("MemoryError",),
     description="CPython 3.11; time limit × 2",
 ))
@@ -112,7 +134,8 @@ register(Language(
     lambda src: ["/usr/bin/javac", "-J-Xmx512m", "-J-XX:-UsePerfData", "-encoding", "UTF-8", src],
     _java_run, time_multiplier=1.5, nofile=1024, rss_limited=False, stack_limited=False,
     mle_markers=("java.lang.OutOfMemoryError",),
-    description="OpenJDK 17; -Xmx = memory limit; time limit × 1.5",
+    description="OpenJDK 17; -Xmx = memory limit (+64 MiB for the JVM); time limit × 1.5",
+    memory_allowance_mib=JAVA_MEMORY_ALLOWANCE_MIB, source_error=java_source_error,
 ))
 
 
@@ -171,6 +194,19 @@ def language_for_file(filename: str | Path) -> Language:
             return lang
     known = ", ".join(e for lang in LANGUAGES.values() for e in lang.extensions)
     raise KeyError(f"no language for the extension {ext or '(none)'!r} (known: {known})")
+
+
+_PYTHON2_SHEBANG = re.compile(rb"\A#![^\n]*\bpython2(\.\d+)?\b")
+
+
+def language_for_source(filename: str | Path, source: bytes) -> Language:
+    """The language of a submission file: by its extension (:func:`language_for_file`), except
+    that a ``.py`` file whose shebang names Python 2 (``#!/usr/bin/python2``, ``#! /usr/bin/env
+    python2.7``) is a language we do not have: KeyError with a readable message."""
+    lang = language_for_file(filename)
+    if lang.key == "python3" and _PYTHON2_SHEBANG.match(source.lstrip(b"\xef\xbb\xbf")):
+        raise KeyError(f"{Path(filename).name}: Python 2 (by its shebang line) is not supported")
+    return lang
 
 
 def get_language(key: str) -> Language:

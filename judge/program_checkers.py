@@ -1,10 +1,5 @@
-"""Checkers beyond plain token comparison; importing this module registers them in
-:data:`judge.checkers.CHECKERS`.
-
-``default`` (replaced): the Kattis default output validator with its flags
-(:mod:`judge.validators`) whenever the problem is a Kattis package or has flags — the flags are the
-problem's ``checker.flags`` plus the test's ``output_validator_flags``; otherwise the original
-case-sensitive token comparison.
+"""Program checkers; this module registers them in :data:`judge.checkers.CHECKERS`, and
+:func:`judge.checkers.get_checker` loads it on first use.
 
 Program checkers — all compiled once per submission and run **inside a sandbox container of their
 own** (never on the host, never in the contestant's container):
@@ -30,8 +25,8 @@ import re
 import shutil
 from pathlib import Path
 
-from judge import validators
-from judge.checkers import CheckContext, CheckerError, CheckResult, register, token_checker
+from judge.checkers import CheckContext, CheckerError, CheckResult, register
+from judge.languages import PROG_DIR, language_for_file
 from judge.problem import Checker as CheckerSpec
 from judge.problem import Problem, ProblemError
 from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, Sandbox, SandboxError
@@ -40,32 +35,9 @@ CHECK_CPU = 10.0  # seconds of CPU per check
 CHECK_WALL = 20.0
 COMPILE_CPU = 60.0
 MESSAGE_CAP = 16 * 1024
-SOURCE_EXTS = {".c": "c", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".py": "python3"}
+CHECKER_LANGUAGES = ("c", "cpp", "python3")  # keys of judge.languages.LANGUAGES
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp"}
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-
-
-# -- default checker with Kattis flags ---------------------------------------------------------
-def kattis_default_checker(input_path: Path, answer_path: Path, output: bytes, flags: dict,
-                           context: CheckContext) -> CheckResult:
-    problem = context.problem
-    test = context.test
-    extra = list(getattr(test, "validator_args", []) or [])
-    kattis = problem is not None and problem.format == "kattis"
-    if not kattis and not flags and not extra:
-        return token_checker(input_path, answer_path, output, flags, context)
-    merged = dict(flags or {})
-    if extra and (problem is None or extra != getattr(problem.checker, "args", None)):
-        try:
-            merged.update(validators.parse_flags(extra, f"output_validator_flags of {test.group or 'data'}"))
-        except ProblemError as exc:
-            raise CheckerError(str(exc)) from exc
-    try:
-        answer = Path(answer_path).read_bytes()
-    except OSError as exc:
-        raise CheckerError(f"cannot read the answer file {answer_path}: {exc.strerror}") from exc
-    ok, message = validators.compare(output, answer, merged)
-    return CheckResult(ok, 1.0 if ok else 0.0, message or "ok")
 
 
 # -- program checkers ---------------------------------------------------------------------------
@@ -91,8 +63,11 @@ class ProgramChecker:
         self.spec = spec
         self.kind = spec.kind
         self.source = Path(spec.source)
-        self.lang = SOURCE_EXTS.get(self.source.suffix.lower())
-        if self.lang is None:
+        try:
+            self.lang = language_for_file(self.source)
+        except KeyError:
+            self.lang = None
+        if self.lang is None or self.lang.key not in CHECKER_LANGUAGES:
             raise ProblemError(f"{self._shown()}: unsupported checker language (use C, C++ or Python 3)")
         self.box = Sandbox(memory_mib=memory_mib, box_mib=64)
         self.argv0: list[str] = []
@@ -122,32 +97,29 @@ class ProgramChecker:
 
     def _compile(self) -> None:
         name = self.source.name
-        if self.lang == "python3":
-            argv = ["/usr/bin/python3", "-c",
-                    "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')", f"/io/src/{name}"]
-            self.argv0 = ["/usr/bin/python3", "-B", f"/io/src/{name}"]
-        else:
-            compiler = "/usr/bin/gcc" if self.lang == "c" else "/usr/bin/g++"
-            std = "-std=c17" if self.lang == "c" else "-std=c++17"
-            argv = [compiler, std, "-O2", "-pipe", "-I/io/src", "-o", "/prog/checker", f"/io/src/{name}"]
-            if self.lang == "c":
-                argv.append("-lm")
-            self.argv0 = ["/prog/checker"]
+        # the language registry's own command lines, on the source where it lies (/io/src, its
+        # headers and helper modules beside it, and on the include path through CPATH)
+        src = f"/io/src/{name}"
+        argv = self.lang.compile(src) if self.lang.compile else ["/bin/true"]
+        self.argv0 = self.lang.run(src, 1024)
+        native = self.argv0[0].startswith(PROG_DIR + "/")  # a binary the compiler wrote
+        if native:
             key = build_key(argv, [f for f in _support_files(self.spec)])
-            if restore_binary(self.box, key, "checker"):
+            if restore_binary(self.box, key, "main"):
                 return
         out = self.box.execute(
             argv, uid=COMPILER_UID, cwd="/prog",
             limits=RunLimits(cpu=COMPILE_CPU, wall=COMPILE_CPU, stack_mib=256, nofile=256),
-            stdout="pipe", pipe_to="compile_message", pipe_cap=MESSAGE_CAP, env=ENV,
+            stdout="pipe", pipe_to="compile_message", pipe_cap=MESSAGE_CAP,
+            env={**ENV, "CPATH": "/io/src"},
         )
         if out.exec_error:
             raise SandboxError(f"cannot start the checker compiler: {out.exec_error}")
         if out.limit or out.signal or out.exit_code != 0:
             msg = self.box.read_file("compile_message", MESSAGE_CAP).decode("utf-8", "replace").strip()
             raise ProblemError(f"{self._shown()}: the {self.kind} checker does not compile:\n{msg[-3000:]}")
-        if self.lang != "python3":
-            save_binary(self.box, key, "checker")
+        if native:
+            save_binary(self.box, key, "main")
 
     # one check
     def _fresh_test_dir(self) -> Path:
@@ -363,7 +335,6 @@ def compile_checker(problem: Problem) -> None:
         pc.close()
 
 
-register("default", kattis_default_checker)
-register("kattis", program_check)
-register("themis", program_check)
-register("testlib", program_check)
+register("kattis", program_check, streams=True)
+register("themis", program_check, streams=True)
+register("testlib", program_check, streams=True)

@@ -69,6 +69,21 @@ class TestResult:
         }
 
 
+def overall_verdict(tests: list, score: float, max_score: float) -> str:
+    """The submission's verdict as contestants here read it (DMOJ/VNOJ, Themis): **AC only with
+    full marks** (``score ≥ max_score − 1e-9``); otherwise the verdict of the first test, in test
+    order, that was not accepted (skipped tests ignored), and WA when every test that ran was
+    accepted but the points are not full (partial points from a checker or a validator). The score
+    is shown beside it. problemtools' own aggregate (worst error, ``first_error``, …) is kept in
+    :attr:`JudgeResult.package_verdict` for ``verify``'s expectation folders."""
+    if max_score > 0 and score >= max_score - 1e-9:
+        return AC
+    failed = next((t.verdict for t in tests if t.verdict not in (AC, SK)), None)
+    if failed is not None:
+        return failed
+    return AC if max_score <= 0 and tests and all(t.verdict == AC for t in tests) else WA
+
+
 @dataclass
 class JudgeResult:
     """The outcome of one submission."""
@@ -83,6 +98,9 @@ class JudgeResult:
     timings: dict = field(default_factory=dict)
     # subtasks of a scoring problem: [{name, verdict, score, max_score}] (judge.grading.subtask_points)
     groups: list[dict] = field(default_factory=list)
+    # problemtools' verdict of the whole package run (judge.grading: worst error, first_error, …);
+    # used by verify's expectation folders. Empty: same as verdict
+    package_verdict: str = ""
 
     @property
     def time(self) -> float:

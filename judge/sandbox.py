@@ -59,6 +59,32 @@ class SandboxError(Exception):
     """The sandbox failed (engine down, runner died, protocol error): a judge fault (SE)."""
 
 
+class RequestRefused(ValueError):
+    """A request the runner's protocol cannot carry (over ``REQUEST_MAX`` bytes, a TAB or a
+    newline in a field). Built from the contestant's source (e.g. a Java class name), so the caller
+    reports it as the contestant's CE, never as a judge fault."""
+
+
+def memory_cgroup_dir(pid: int) -> Path | None:
+    """The host directory of the memory cgroup of process ``pid`` (v1 ``memory`` controller or
+    v2 unified hierarchy), or None when it cannot be found."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _num, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            d = Path("/sys/fs/cgroup/memory" + path)
+            return d if d.is_dir() else None
+    for line in lines:
+        if line.startswith("0::"):
+            d = Path("/sys/fs/cgroup" + line[3:])
+            return d if (d / "memory.peak").exists() else None
+    return None
+
+
 def worker_cpus() -> str:
     """The cpuset of this worker: ``$JUDGE_CPUS``, else CPU ``$JUDGE_WORKER_INDEX mod ncpu``,
     else the last CPU of the machine."""
@@ -110,6 +136,10 @@ class RunLimits:
     stack_mib: int = 0  # RLIMIT_STACK, 0 = unchanged
     address_space_mib: int = 0  # RLIMIT_AS, 0 = none
     rss_mib: int = 0  # the runner kills the program when its resident memory exceeds this; 0 = no
+    # limit of the container's memory figure (cgroup peak - baseline - allowance), MiB; 0 = none.
+    # The runner kills the program when the polled figure passes it; the caller judges the peak.
+    memory_mib: int = 0
+    output_allowance_kib: int = 0  # up to this much of the output files is not counted as memory
     file_size: int = 64 << 20  # RLIMIT_FSIZE, bytes: caps stdout, stderr and every file written
     nofile: int = 64
 
@@ -133,6 +163,10 @@ class RunOutcome:
     collected: bool = False  # the program wrote the `collect` file
     collected_bytes: int = 0
     pipe_bytes: int = 0  # total bytes the program wrote into the message pipe
+    # memory of the whole container during the run, KiB: cgroup peak minus the baseline before the
+    # fork, minus the input copy and the output files (up to the allowance); -1 unknown
+    cgroup_kib: int = -1
+    left: int = 0  # entries the wipe could not remove
     raw: dict = field(default_factory=dict)
 
 
@@ -158,6 +192,7 @@ class Sandbox:
         self._buf = b""
         self._healthy = False  # True while the runner answers; False after any protocol failure
         self.ready_info: dict = {}
+        self._peak_fd = -1  # host fd of the cgroup's peak counter, written to reset it per run
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
@@ -225,22 +260,60 @@ class Sandbox:
             self.close()
             raise
         self._healthy = True
+        self._open_peak_reset()
         # From now on read through a read-only descriptor, so that the runner's death is an EOF.
         self._resp = os.open(self.io / "resp", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         os.close(resp_rw)
+
+    def _open_peak_reset(self) -> None:
+        """Open the container's memory peak counter for writing (cgroup v1
+        ``memory.max_usage_in_bytes``; writing resets it to the current usage), so that every run's
+        peak is its own. Best effort: it needs write access to the host's cgroup files (a root
+        worker); without it the runner falls back to its polled maximum (docs/sandbox.md). On
+        cgroup v2 a reset of ``memory.peak`` only applies to the descriptor that wrote it, which
+        is not the runner's, so nothing is done there."""
+        try:
+            self.container.reload()
+            pid = int(self.container.attrs["State"]["Pid"])
+        except Exception:
+            return
+        d = memory_cgroup_dir(pid)
+        if d is None or not (d / "memory.max_usage_in_bytes").exists():
+            return
+        try:
+            fd = os.open(d / "memory.max_usage_in_bytes", os.O_WRONLY | os.O_CLOEXEC)
+            os.write(fd, b"0")
+        except OSError:
+            return
+        self._peak_fd = fd
+
+    @property
+    def peak_reset(self) -> bool:
+        """True when each run's memory peak is exact (the host resets the counter)."""
+        return self._peak_fd >= 0
+
+    def set_memory(self, mib: int) -> None:
+        """Change the container's hard memory cap (memory = memory + swap) to ``mib`` MiB."""
+        if self.container is None:
+            raise SandboxError("the sandbox is not running")
+        try:
+            self.container.update(mem_limit=f"{mib}m", memswap_limit=f"{mib}m")
+        except Exception as exc:
+            raise SandboxError(f"cannot set the container's memory to {mib} MiB: {exc}") from exc
+        self.memory_mib = mib
 
     def close(self) -> None:
         """Stop the sandbox. When the runner is healthy, closing its request FIFO is enough: it
         kills whatever is left, exits, and the engine removes the container by itself
         (``auto_remove``) without making us wait. Otherwise the container is removed by force.
         Either way nothing survives the judge process: if it dies, the kernel closes the FIFO."""
-        for fd in (self._req, self._resp):
+        for fd in (self._req, self._resp, self._peak_fd):
             if fd >= 0:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        self._req = self._resp = -1
+        self._req = self._resp = self._peak_fd = -1
         if self.container is not None:
             if not self._healthy:
                 try:
@@ -348,7 +421,8 @@ class Sandbox:
             "uid": uid, "cwd": cwd,
             "cpu_ms": max(1, int(limits.cpu * 1000)), "wall_ms": max(1, int(limits.wall * 1000)),
             "stack_kib": limits.stack_mib * 1024, "as_kib": limits.address_space_mib * 1024,
-            "rss_kib": limits.rss_mib * 1024,
+            "rss_kib": limits.rss_mib * 1024, "mem_kib": limits.memory_mib * 1024,
+            "allow_kib": limits.output_allowance_kib,
             "fsize": limits.file_size, "nofile": limits.nofile,
             "stdin": io(stdin), "copy_as": copy_as, "stdout": io(stdout), "stderr": io(stderr),
             "pipe_to": io(pipe_to), "pipe_cap": pipe_cap, "collect": collect,
@@ -360,11 +434,16 @@ class Sandbox:
         parts.append("--")
         parts.extend(argv)
         for p in parts:
-            if "\t" in p or "\n" in p:
-                raise ValueError(f"tabs and newlines are not allowed in a request: {p!r}")
-        line = ("\t".join(parts) + "\n").encode()
+            if "\t" in p or "\n" in p or "\0" in p:
+                raise RequestRefused(f"tabs, newlines and NUL are not allowed in a request: {p[:80]!r}")
+        line = ("\t".join(parts) + "\n").encode("utf-8", "surrogateescape")
         if len(line) >= REQUEST_MAX:
-            raise ValueError(f"request longer than {REQUEST_MAX} bytes")
+            raise RequestRefused(f"request of {len(line)} bytes, over the limit of {REQUEST_MAX}")
+        if self._peak_fd >= 0:
+            try:
+                os.write(self._peak_fd, b"0")  # this run's peak starts at the current usage
+            except OSError:
+                pass
         try:
             os.write(self._req, line)
         except OSError as exc:
@@ -374,13 +453,17 @@ class Sandbox:
         self._healthy = True
         if not reply.get("ok"):
             raise SandboxError(f"runner error: {reply.get('error', reply)}")
+        if reply.get("left"):
+            self._healthy = False  # never reuse a container whose work dir is not clean
+            raise SandboxError(f"{reply['left']} entries could not be wiped after the run")
         return RunOutcome(
             exited=reply["exited"], exit_code=reply["code"], signal=reply["signal"],
             cpu=reply["cpu"], user=reply["user"], sys=reply["sys"], wall=reply["wall"],
             tree_cpu=reply.get("tree_cpu", -1.0),
             memory_kib=reply["rss_kib"], limit=reply["limit"], oom=reply["oom"],
             exec_error=reply["exec_error"], collected=reply["collected"],
-            collected_bytes=reply["collected_bytes"], pipe_bytes=reply["pipe_bytes"], raw=reply,
+            collected_bytes=reply["collected_bytes"], pipe_bytes=reply["pipe_bytes"],
+            cgroup_kib=reply.get("cg_kib", -1), left=reply.get("left", 0), raw=reply,
         )
 
 

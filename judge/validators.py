@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Iterator
 
 from judge.problem import ProblemError
 
@@ -70,20 +71,89 @@ def _show(tok: bytes) -> str:
     return repr(s + ("…" if len(tok) > 40 else ""))
 
 
-def compare(output: bytes, answer: bytes, flags: dict | None = None) -> tuple[bool, str]:
-    """Compare a contestant's output with the answer file under the default-validator flags."""
+CHUNK = 1 << 16  # bytes read at a time by the streaming comparisons
+_TOKEN_RUN = re.compile(rb"[^ \t\n\r\f\v]*")
+_SPACE_RUN = re.compile(rb"[ \t\n\r\f\v]*")
+
+
+def _chunks(source) -> Iterator[bytes]:
+    """The bytes of ``source`` (bytes, or the path of a file read CHUNK bytes at a time)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+        return
+    with open(source, "rb") as f:
+        while True:
+            data = f.read(CHUNK)
+            if not data:
+                return
+            yield data
+
+
+def pieces(source, keep_space: bool = True) -> Iterator[bytes]:
+    """What ``re.split(rb"([ \t\n\r\f\v]+)", data)`` returns — tokens (possibly empty at the
+    ends) alternating with whitespace runs — produced while reading ``source`` (bytes or a file
+    path), so that memory stays bounded by the longest piece plus one chunk, never by the whole
+    text. With ``keep_space=False`` every whitespace run is yielded as ``b" "`` (not accumulated).
+    """
+    cur = bytearray()
+    in_space = False
+    for data in _chunks(source):
+        pos, n = 0, len(data)
+        while pos < n:
+            end = (_SPACE_RUN if in_space else _TOKEN_RUN).match(data, pos).end()
+            if keep_space or not in_space:
+                cur += data[pos:end]
+            pos = end
+            if pos < n:  # the class changes here: the current piece is complete
+                yield bytes(cur) if (keep_space or not in_space) else b" "
+                cur = bytearray()
+                in_space = not in_space
+    if in_space:
+        yield bytes(cur) if keep_space else b" "
+        yield b""
+    else:
+        yield bytes(cur)
+
+
+def token_batches(source) -> Iterator[list[bytes]]:
+    """The tokens of ``source`` (bytes or a file path) — ``data.split()`` — in lists of at most
+    one chunk's worth: each chunk is split in C, a token cut by the chunk's end is carried over."""
+    carry = b""
+    for data in _chunks(source):
+        data = carry + data
+        batch = data.split()
+        carry = b""
+        if batch and data[-1:] not in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            carry = batch.pop()  # may continue in the next chunk
+        if batch:
+            yield batch
+    if carry:
+        yield [carry]
+
+
+def tokens(source) -> Iterator[bytes]:
+    """The tokens of ``source`` (bytes or a file path), streamed: ``data.split()``."""
+    return (t for batch in token_batches(source) for t in batch)
+
+
+def compare(output, answer, flags: dict | None = None) -> tuple[bool, str]:
+    """Compare a contestant's output with the answer file under the default-validator flags.
+    ``output`` and ``answer`` are bytes or file paths; both are streamed (:func:`pieces`), so the
+    memory used is a small multiple of the longest token, whatever the size of the output."""
     flags = flags or {}
     abs_tol, rel_tol = _tolerances(flags)
     use_float = abs_tol is not None or rel_tol is not None
     case = flags.get("case_sensitive", False)
-    if flags.get("space_change_sensitive"):
-        out_parts = _SPLIT.split(output)
-        ans_parts = _SPLIT.split(answer)
+    sensitive = flags.get("space_change_sensitive")
+    if sensitive:
+        out_parts, ans_parts = pieces(output), pieces(answer)
     else:
-        out_parts = [t for t in _SPLIT.split(output) if t and not t.strip(_WS) == b""]
-        ans_parts = [t for t in _SPLIT.split(answer) if t and not t.strip(_WS) == b""]
+        out_parts, ans_parts = tokens(output), tokens(answer)
     n = 0
-    for o, a in zip(out_parts, ans_parts):
+    for a in ans_parts:
+        o = next(out_parts, None)
+        if o is None:
+            return False, f"output ended after {n} tokens; expected more"
         is_space = a.strip(_WS) == b"" and a != b""
         if a == b"" or is_space:
             if o != a:
@@ -101,11 +171,10 @@ def compare(output: bytes, answer: bytes, flags: dict | None = None) -> tuple[bo
         if o == a or (not case and o.lower() == a.lower()):
             continue
         return False, f"token {n}: expected {_show(a)}, got {_show(o)}"
-    if len(out_parts) != len(ans_parts):
-        if len(out_parts) > len(ans_parts):
-            extra = next((t for t in out_parts[len(ans_parts):] if t.strip(_WS)), None)
-            if extra is None and not flags.get("space_change_sensitive"):
-                return True, ""
-            return False, f"extra output after token {n}: {_show(extra or b' ')}"
-        return False, f"output ended after {n} tokens; expected more"
-    return True, ""
+    first = next(out_parts, None)
+    if first is None:
+        return True, ""
+    extra = first if first.strip(_WS) else next((t for t in out_parts if t.strip(_WS)), None)
+    if extra is None and not sensitive:
+        return True, ""
+    return False, f"extra output after token {n}: {_show(extra or b' ')}"

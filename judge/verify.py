@@ -138,7 +138,7 @@ def _verify(path: str | Path | Problem, *, write: bool,
             on_report: Callable[[SubmissionReport], None] | None) -> VerifyReport:
     from judge.judging import judge_submission
     from judge import result as R
-    from judge.languages import language_for_file, source_of_file
+    from judge.languages import language_for_source, source_of_file
     from judge.program_checkers import compile_checker
 
     report = VerifyReport(package=str(path.path if isinstance(path, Problem) else path))
@@ -172,7 +172,7 @@ def _verify(path: str | Path | Problem, *, write: bool,
             emit(SubmissionReport(rel, expected, "skipped", note="multi-file submissions are not supported"))
             continue
         try:
-            lang = language_for_file(f)
+            lang = language_for_source(f, f.read_bytes()[:200])
         except KeyError as exc:
             emit(SubmissionReport(rel, expected, "skipped", note=str(exc.args[0])))
             continue
@@ -186,7 +186,8 @@ def _verify(path: str | Path | Problem, *, write: bool,
         else:
             res = judge_submission(problem, source, lang.key, time_limit=time_limit)
         name, t = _slowest(res)
-        good = EXPECTATIONS[expected](res.verdict, res.score, res.max_score)
+        # problemtools' semantics: the package's aggregate verdict, not the contestant-facing one
+        good = EXPECTATIONS[expected](res.package_verdict or res.verdict, res.score, res.max_score)
         note = res.message or (res.compile_output.strip().splitlines()[-1] if res.verdict == "CE" and res.compile_output.strip() else "")
         return res, SubmissionReport(rel, expected, "ok" if good else "FAIL", res.verdict, res.score,
                                      res.max_score, name, t, note), lang

@@ -79,6 +79,8 @@ struct request {
     const char *cwd;
     long cpu_ms, wall_ms;
     long long stack_kib, as_kib, fsize, rss_kib;
+    long long mem_kib;   /* limit of the cgroup memory figure (0 = none): the poll loop kills above it */
+    long long allow_kib; /* at most this much of the program's output files is not memory */
     long nofile;
     const char *stdin_path, *copy_as, *stdout_path, *stderr_path;
     const char *pipe_to;
@@ -95,17 +97,22 @@ struct outcome {
     double cpu, user, sys, wall;
     double tree_cpu; /* CPU of every process of the container during the run, -1 if unknown */
     long rss_kib;
+    long long cg_kib;  /* memory of the whole container during the run (see mem_figure), -1 unknown */
+    long long cg_raw_kib; /* cgroup peak minus the baseline, before the file allowance */
     const char *limit; /* "", "cpu", "wall" or "memory" */
     int oom;
     int collected;
     long long collected_bytes;
     long long pipe_bytes;
+    int left; /* entries the wipe could not remove (the host then discards the container) */
     char exec_error[160];
 };
 
 static FILE *resp;
 static const char *oom_file; /* cgroup file with an "oom_kill N" line, or NULL */
 static const char *cpu_file; /* cgroup CPU usage: v1 cpuacct.usage (ns) or v2 cpu.stat, or NULL */
+static int usage_fd = -1;    /* memory cgroup: current usage (v1 memory.usage_in_bytes, v2 memory.current) */
+static int peak_fd = -1;     /* memory cgroup: peak usage (v1 memory.max_usage_in_bytes, v2 memory.peak) */
 
 static double now_mono(void)
 {
@@ -184,6 +191,28 @@ static double read_cgroup_cpu(void)
     return result;
 }
 
+/* A number held in a cgroup file open at fd (re-read from offset 0), -1 if unknown. */
+static long long read_counter(int fd)
+{
+    if (fd < 0)
+        return -1;
+    char buf[64];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    return atoll(buf);
+}
+
+/* Size of a file in bytes (0 if absent). */
+static long long file_bytes(const char *path)
+{
+    struct stat st;
+    if (!path || !*path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    return st.st_size;
+}
+
 /* The runner's own CPU time (user + system), seconds. */
 static double self_cpu(void)
 {
@@ -239,56 +268,145 @@ static long long proc_rss_kib(pid_t pid)
     return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-/* Remove every entry of the directory open at dirfd (not the directory itself), acting with the
-   current fsuid. Directories are made accessible (0700) before descending: their owner may do
-   that even if the program chmod-ed them to 000. */
-static void wipe_fd(int dirfd, uid_t only_uid, int filter)
+/* Is the entry name of dirfd a directory (not following symlinks)? */
+static int is_dir_at(int dirfd, const struct dirent *e)
 {
-    int dup_fd = dup(dirfd);
-    if (dup_fd < 0)
-        return;
-    DIR *d = fdopendir(dup_fd);
-    if (!d) {
-        close(dup_fd);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        struct stat st;
-        if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-        if (filter && st.st_uid != only_uid)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            fchmodat(dirfd, e->d_name, 0700, 0);
-            int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub >= 0) {
-                wipe_fd(sub, only_uid, 0);
-                close(sub);
-            }
-            unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
-        } else {
-            unlinkat(dirfd, e->d_name, 0);
-        }
-    }
-    closedir(d);
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type == DT_DIR;
+    struct stat st;
+    return fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void wipe_path(const char *path, uid_t uid, int filter)
+/* Remove the directory `name` of dirfd and everything under it, acting with the current fsuid
+   (the owner, who may chmod its directories back to 0700 even if the program made them 000).
+   Iterative, with one directory descriptor open at a time and the names of the path on a heap
+   stack: any depth works (a 50,000-level chain needs 50,000 names, not 50,000 descriptors).
+   Returns 0 when the tree is gone. */
+static int remove_tree(int dirfd, const char *name)
 {
+    size_t depth = 0, cap = 0;
+    char **stack = NULL;
+    fchmodat(dirfd, name, 0700, 0);
+    int cur = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (cur < 0)
+        return unlinkat(dirfd, name, AT_REMOVEDIR);
+    int ok = 1;
+    for (;;) {
+        /* remove the files of cur, stop at its first sub-directory */
+        char *sub = NULL;
+        int dfd = dup(cur);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+            if (dfd >= 0)
+                close(dfd);
+            ok = 0;
+            break;
+        }
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            if (is_dir_at(cur, e)) {
+                sub = strdup(e->d_name);
+                break;
+            }
+            unlinkat(cur, e->d_name, 0);
+        }
+        closedir(d);
+        if (sub) {
+            fchmodat(cur, sub, 0700, 0);
+            int next = openat(cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0 || depth == SIZE_MAX / sizeof *stack) {
+                ok = 0;
+                free(sub);
+                if (next >= 0)
+                    close(next);
+                break;
+            }
+            if (depth == cap) {
+                size_t ncap = cap ? 2 * cap : 64;
+                char **grown = realloc(stack, ncap * sizeof *stack);
+                if (!grown) {
+                    ok = 0;
+                    free(sub);
+                    close(next);
+                    break;
+                }
+                stack = grown;
+                cap = ncap;
+            }
+            stack[depth++] = sub;
+            close(cur);
+            cur = next;
+            continue;
+        }
+        if (depth == 0)
+            break;
+        /* cur is empty: go up and remove it */
+        int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(cur);
+        char *gone = stack[--depth];
+        cur = up;
+        if (up < 0 || unlinkat(up, gone, AT_REMOVEDIR) < 0)
+            ok = 0;
+        free(gone);
+        if (!ok)
+            break;
+    }
+    if (cur >= 0)
+        close(cur);
+    while (depth)
+        free(stack[--depth]);
+    free(stack);
+    if (!ok)
+        return -1;
+    return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* Remove the entries of the directory at path (those owned by uid when filter is set), acting with
+   the current fsuid. Returns the number of entries that could not be removed. */
+static int wipe_path(const char *path, uid_t uid, int filter)
+{
+    if (!filter) /* the program owns its work dir and may have chmod-ed it, even to 000 */
+        chmod(path, 0755);
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
-    if (!filter)
-        fchmod(fd, 0755); /* the program owns its work dir and may have chmod-ed it */
-    wipe_fd(fd, uid, filter);
+        return filter ? 0 : 1;
+    int left = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int dfd = dup(fd);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+            if (dfd >= 0)
+                close(dfd);
+            break;
+        }
+        left = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            struct stat st;
+            if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                continue;
+            if (filter && st.st_uid != uid)
+                continue;
+            int rc = S_ISDIR(st.st_mode) ? remove_tree(fd, e->d_name) : unlinkat(fd, e->d_name, 0);
+            if (rc < 0)
+                left++;
+        }
+        closedir(d);
+        if (!left)
+            break;
+    }
     close(fd);
+    return left;
 }
 
-/* Remove the System V IPC objects owned by uid (they outlive processes). */
-static void wipe_ipc(uid_t uid)
+/* Remove every System V IPC object of the container (it has its own IPC namespace, so they are
+   all the submission's), whoever owns it now: IPC_RMID is allowed to the owner and to the creator,
+   and a program may hand the ownership to any uid (IPC_SET), never the creatorship. */
+static void wipe_ipc(void)
 {
     static const char *files[3] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"};
     for (int k = 0; k < 3; k++) {
@@ -303,27 +421,30 @@ static void wipe_ipc(uid_t uid)
                 continue;
             }
             long key, id, perms, a, b, c, d;
-            long owner = -1;
+            long owner = -1, group = -1, cuid = -1;
             int n;
-            if (k == 0) /* key shmid perms size cpid lpid nattch uid */
-                n = sscanf(line, "%ld %ld %lo %ld %ld %ld %ld %ld", &key, &id, &perms, &a, &b, &c,
-                           &d, &owner);
-            else if (k == 1) /* key msqid perms cbytes qnum lspid lrpid uid */
-                n = sscanf(line, "%ld %ld %lo %ld %ld %ld %ld %ld", &key, &id, &perms, &a, &b, &c,
-                           &d, &owner);
-            else /* key semid perms nsems uid */
-                n = sscanf(line, "%ld %ld %lo %ld %ld", &key, &id, &perms, &a, &owner);
-            if (n < 5 || owner != (long)uid)
+            if (k < 2) /* shm: key shmid perms size cpid lpid nattch uid gid cuid;
+                          msg: key msqid perms cbytes qnum lspid lrpid uid gid cuid */
+                n = sscanf(line, "%ld %ld %lo %ld %ld %ld %ld %ld %ld %ld", &key, &id, &perms, &a,
+                           &b, &c, &d, &owner, &group, &cuid);
+            else /* key semid perms nsems uid gid cuid */
+                n = sscanf(line, "%ld %ld %lo %ld %ld %ld %ld", &key, &id, &perms, &a, &owner,
+                           &group, &cuid);
+            if (n < 5)
                 continue;
-            /* IPC_RMID needs euid == owner: switch euid only (saved uid stays 0) and back. */
-            if (setresuid(-1, uid, -1) == 0) {
-                if (k == 0)
-                    shmctl(id, IPC_RMID, NULL);
-                else if (k == 1)
-                    msgctl(id, IPC_RMID, NULL);
-                else
-                    semctl(id, 0, IPC_RMID);
-                setresuid(-1, 0, -1);
+            long who[2] = {owner, cuid};
+            for (int w = 0; w < 2; w++) {
+                if (who[w] < 0)
+                    continue;
+                /* IPC_RMID needs euid == owner or creator: switch the euid only (saved uid stays 0) */
+                if (who[w] != 0 && setresuid(-1, (uid_t)who[w], -1) < 0)
+                    continue;
+                int rc = k == 0 ? shmctl(id, IPC_RMID, NULL)
+                                : k == 1 ? msgctl(id, IPC_RMID, NULL) : semctl(id, 0, IPC_RMID);
+                if (who[w] != 0)
+                    setresuid(-1, 0, -1);
+                if (rc == 0)
+                    break;
             }
         }
         fclose(f);
@@ -375,6 +496,8 @@ static int parse_request(char *line, struct request *r)
         else if (!strcmp(k, "stack_kib")) r->stack_kib = atoll(v);
         else if (!strcmp(k, "as_kib")) r->as_kib = atoll(v);
         else if (!strcmp(k, "rss_kib")) r->rss_kib = atoll(v);
+        else if (!strcmp(k, "mem_kib")) r->mem_kib = atoll(v);
+        else if (!strcmp(k, "allow_kib")) r->allow_kib = atoll(v);
         else if (!strcmp(k, "fsize")) r->fsize = atoll(v);
         else if (!strcmp(k, "nofile")) r->nofile = atol(v);
         else if (!strcmp(k, "stdin")) r->stdin_path = v;
@@ -540,6 +663,11 @@ static int run(struct request *r, int sfd, struct outcome *o)
         return -1;
     }
     long oom_before = read_oom_kills();
+    /* memory of the container: the baseline before the fork, the peak counter before and after */
+    long long input_copy = (r->copy_as && *r->copy_as) ? file_bytes(r->stdin_path) : 0;
+    long long mem_base = read_counter(usage_fd), peak_before = read_counter(peak_fd);
+    long long sample_max = mem_base;
+    long long mem_kill = r->mem_kib > 0 ? (r->mem_kib + r->allow_kib) * 1024 + input_copy : -1;
     double cg_before = read_cgroup_cpu(), self_before = self_cpu();
     sigset_t oldmask; /* the runner keeps SIGCHLD blocked; the child gets an empty mask */
     sigemptyset(&oldmask);
@@ -613,6 +741,14 @@ static int run(struct request *r, int sfd, struct outcome *o)
                 } else if (r->rss_kib > 0 && proc_rss_kib(pid) > r->rss_kib) {
                     o->limit = "memory";
                     kill(-1, SIGKILL);
+                } else if (mem_base >= 0) {
+                    long long used = read_counter(usage_fd);
+                    if (used > sample_max)
+                        sample_max = used;
+                    if (mem_kill >= 0 && used - mem_base > mem_kill) {
+                        o->limit = "memory";
+                        kill(-1, SIGKILL);
+                    }
                 }
             }
         }
@@ -647,6 +783,7 @@ static int run(struct request *r, int sfd, struct outcome *o)
     o->wall = now_mono() - start;
     /* strays first, so that nothing else can write into the pipe or the work dir */
     kill_all_and_reap();
+    long long peak_after = read_counter(peak_fd);
     if (pipefd[0] >= 0) {
         ssize_t n;
         while ((n = read(pipefd[0], buf, sizeof buf)) > 0) {
@@ -711,15 +848,37 @@ static int run(struct request *r, int sfd, struct outcome *o)
             close(dst);
     }
 
+    /* The memory figure: the cgroup's peak during the run minus the baseline before it. The peak
+       counter is exact when it rose during the run (the host resets it before each request when it
+       can); otherwise the polled maximum is used. Files the judge itself puts in the cgroup are not
+       the program's memory: the input copy, and the output files up to allow_kib. */
+    o->cg_kib = o->cg_raw_kib = -1;
+    if (mem_base >= 0) {
+        long long peak = (peak_after >= 0 && peak_after > peak_before) ? peak_after : sample_max;
+        long long files = o->collected_bytes;
+        if (r->stdout_path && strcmp(r->stdout_path, "pipe"))
+            files += file_bytes(r->stdout_path);
+        if (r->stderr_path && strcmp(r->stderr_path, "stdout"))
+            files += file_bytes(r->stderr_path);
+        if (files > r->allow_kib * 1024)
+            files = r->allow_kib * 1024;
+        long long delta = peak - mem_base;
+        o->cg_raw_kib = delta > 0 ? delta / 1024 : 0;
+        delta -= files + input_copy;
+        o->cg_kib = delta > 0 ? delta / 1024 : 0;
+    }
+
     /* wipe everything the uid left behind */
     setfsuid(r->uid);
+    int left = 0;
     if (r->wipe && *r->wipe)
-        wipe_path(r->wipe, r->uid, 0);
-    wipe_path("/tmp", r->uid, 1);
-    wipe_path("/dev/shm", r->uid, 1);
-    wipe_path("/dev/mqueue", r->uid, 1);
+        left += wipe_path(r->wipe, r->uid, 0);
+    left += wipe_path("/tmp", r->uid, 1);
+    left += wipe_path("/dev/shm", r->uid, 1);
+    left += wipe_path("/dev/mqueue", r->uid, 1);
     setfsuid(0);
-    wipe_ipc(r->uid);
+    wipe_ipc();
+    o->left = left;
     return 0;
 }
 
@@ -727,11 +886,12 @@ static void reply(const struct outcome *o)
 {
     fprintf(resp,
             "{\"ok\":true,\"exited\":%s,\"code\":%d,\"signal\":%d,\"cpu\":%.6f,\"user\":%.6f,"
-            "\"sys\":%.6f,\"wall\":%.6f,\"tree_cpu\":%.6f,\"rss_kib\":%ld,\"limit\":\"%s\",\"oom\":%s,"
-            "\"collected\":%s,\"collected_bytes\":%lld,\"pipe_bytes\":%lld,\"exec_error\":",
+            "\"sys\":%.6f,\"wall\":%.6f,\"tree_cpu\":%.6f,\"rss_kib\":%ld,\"cg_kib\":%lld,\"cg_raw_kib\":%lld,"
+            "\"limit\":\"%s\",\"oom\":%s,"
+            "\"collected\":%s,\"collected_bytes\":%lld,\"pipe_bytes\":%lld,\"left\":%d,\"exec_error\":",
             o->exited ? "true" : "false", o->code, o->sig, o->cpu, o->user, o->sys, o->wall,
-            o->tree_cpu, o->rss_kib, o->limit, o->oom ? "true" : "false", o->collected ? "true" : "false",
-            o->collected_bytes, o->pipe_bytes);
+            o->tree_cpu, o->rss_kib, o->cg_kib, o->cg_raw_kib, o->limit, o->oom ? "true" : "false", o->collected ? "true" : "false",
+            o->collected_bytes, o->pipe_bytes, o->left);
     json_str(resp, o->exec_error);
     fputs("}\n", resp);
     fflush(resp);
@@ -759,16 +919,28 @@ int main(int argc, char **argv)
         cpu_file = "/sys/fs/cgroup/cpuacct/cpuacct.usage";
     else if (access("/sys/fs/cgroup/cpu.stat", R_OK) == 0)
         cpu_file = "/sys/fs/cgroup/cpu.stat";
+    usage_fd = open("/sys/fs/cgroup/memory/memory.usage_in_bytes", O_RDONLY | O_CLOEXEC);
+    if (usage_fd >= 0)
+        peak_fd = open("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", O_RDONLY | O_CLOEXEC);
+    else if ((usage_fd = open("/sys/fs/cgroup/memory.current", O_RDONLY | O_CLOEXEC)) >= 0)
+        peak_fd = open("/sys/fs/cgroup/memory.peak", O_RDONLY | O_CLOEXEC);
     if (access("/sys/fs/cgroup/memory/memory.oom_control", R_OK) == 0)
         oom_file = "/sys/fs/cgroup/memory/memory.oom_control";
     else if (access("/sys/fs/cgroup/memory.events", R_OK) == 0)
         oom_file = "/sys/fs/cgroup/memory.events";
 
     char path[PATH_MAX];
+    /* Non-blocking opens: the host holds both FIFOs open before it starts the container, so
+       they succeed at once; if the host died in between, the write open fails (ENXIO) and the
+       first read sees EOF, and the runner exits instead of waiting forever for a peer. */
     snprintf(path, sizeof path, "%s/req", argv[1]);
-    int req_fd = open(path, O_RDONLY | O_CLOEXEC);
+    int req_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     snprintf(path, sizeof path, "%s/resp", argv[1]);
-    int resp_fd = open(path, O_WRONLY | O_CLOEXEC);
+    int resp_fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+    if (req_fd >= 0)
+        fcntl(req_fd, F_SETFL, fcntl(req_fd, F_GETFL) & ~O_NONBLOCK);
+    if (resp_fd >= 0)
+        fcntl(resp_fd, F_SETFL, fcntl(resp_fd, F_GETFL) & ~O_NONBLOCK);
     if (req_fd < 0 || resp_fd < 0) {
         fprintf(stderr, "judge-runner: cannot open the FIFOs in %s: %s\n", argv[1],
                 strerror(errno));
@@ -776,15 +948,23 @@ int main(int argc, char **argv)
     }
     FILE *req = fdopen(req_fd, "r");
     resp = fdopen(resp_fd, "w");
-    fprintf(resp, "{\"ready\":true,\"oom_counter\":%s,\"cgroup_cpu\":%s}\n",
-            oom_file ? "true" : "false", cpu_file ? "true" : "false");
+    fprintf(resp, "{\"ready\":true,\"oom_counter\":%s,\"cgroup_cpu\":%s,\"cgroup_memory\":%s}\n",
+            oom_file ? "true" : "false", cpu_file ? "true" : "false", usage_fd >= 0 ? "true" : "false");
     fflush(resp);
 
     static char line[LINE_MAX_LEN];
     while (fgets(line, sizeof line, req)) {
         size_t len = strlen(line);
-        if (len && line[len - 1] == '\n')
+        if (len && line[len - 1] == '\n') {
             line[--len] = 0;
+        } else if (len == sizeof line - 1) {
+            /* longer than the protocol allows: drop the rest of it, answer once */
+            int c;
+            while ((c = getc(req)) != EOF && c != '\n') {
+            }
+            reply_error("request too long");
+            continue;
+        }
         if (!len)
             continue;
         struct request r;

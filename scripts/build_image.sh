@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the judge image from sandbox/.
 #
-# Tags: tinhoctre-judge:<hash> (hash = first 12 hex digits of the sha256 over every file of
-# sandbox/, path and content, in sorted order) and tinhoctre-judge:latest.
+# Tags: REPO:<hash> (hash = first 12 hex digits of the sha256 over every file of sandbox/, path
+# and content, in sorted order) and REPO:latest. REPO is $JUDGE_IMAGE_REPO, else the repository part
+# of $JUDGE_IMAGE (the image the code and tests use), else tinhoctre-judge: a checkout that tests
+# its own image under another name never retags the shared one.
 # Does nothing when the hash tag already exists.
 #
 # The base image debian:bookworm-slim is pulled; when no registry answers, it is built with
@@ -12,7 +14,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SANDBOX="$ROOT/sandbox"
-REPO="${JUDGE_IMAGE_REPO:-tinhoctre-judge}"
+IMAGE_REPO="${JUDGE_IMAGE:-}"
+IMAGE_REPO="${IMAGE_REPO%:*}"
+REPO="${JUDGE_IMAGE_REPO:-${IMAGE_REPO:-tinhoctre-judge}}"
 BASE="debian:bookworm-slim"
 
 sandbox_hash() {

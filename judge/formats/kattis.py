@@ -303,6 +303,12 @@ class _Loader:
         if len(programs) > 1:
             raise self.err(programs[1], "only one output validator per problem is supported")
         prog = programs[0]
+        if prog.is_dir() and not any(x.is_file() and x.suffix in VALIDATOR_SOURCE_EXTS
+                                     for x in prog.iterdir()):
+            # 2023-07 examples keep the program in a sub-folder of output_validator/
+            subs = [x for x in prog.iterdir() if x.is_dir() and not x.name.startswith(".")]
+            if len(subs) == 1:
+                prog = subs[0]
         if prog.is_dir():
             srcs = sorted(x for x in prog.iterdir() if x.is_file() and x.suffix in VALIDATOR_SOURCE_EXTS)
             if not srcs:

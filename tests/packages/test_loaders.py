@@ -145,6 +145,21 @@ def test_kattis_2023_07(make_package):
     assert secret.score == 40 and secret.grading.score_mode == "min"
 
 
+def test_kattis_2023_07_validator_in_a_sub_folder(make_package):
+    # as problemtools' own 2023-07 examples: output_validator/<name>/ holds the program
+    files = {
+        "problem.yaml": "problem_format_version: 2023-07-draft\ntype: pass-fail\nname: A\nvalidation: custom\n",
+        "statement/problem.en.md": "A.\n",
+        "data/secret/1.in": "5\n",
+        "data/secret/1.ans": "5\n",
+        "output_validator/checker/validate.cc": '#include "validate.h"\nint main(){return 42;}\n',
+        "output_validator/checker/validate.h": "// helper\n",
+    }
+    p = load_problem(make_package(files))
+    assert p.checker.kind == "kattis" and p.checker.source.name == "validate.cc"
+    assert p.checker.include_dir.name == "checker"
+
+
 BAD_KATTIS = [
     ({"data/secret/1.ans": None}, "data/secret/1.in: the answer file 1.ans is missing"),
     ({"problem.yaml": "name: [x\n"}, "problem.yaml: malformed YAML"),

@@ -56,3 +56,30 @@ def test_report_ok_and_table():
     r.submissions.append(SubmissionReport("wrong_answer/w.c", "wrong_answer", "FAIL", "AC", 100, 100))
     assert not r.ok and "MISMATCH" in format_table(r) and r.to_dict()["ok"] is False
     assert not VerifyReport("p", submissions=[SubmissionReport("x", "wrong_answer", "ok", "WA")]).ok  # no accepted
+
+
+@pytest.mark.parametrize("first_line, skipped", [
+    ("#!/usr/bin/python2", True),
+    ("#! /usr/bin/env python2.7", True),
+    ("#!/usr/bin/env python3", False),
+    ("# python2 is mentioned in a comment", False),
+])
+def test_python2_shebang_is_an_unsupported_language(tmp_path, first_line, skipped):
+    from judge.languages import language_for_source
+
+    source = f"{first_line}\nprint 3\n".encode()
+    if skipped:
+        with pytest.raises(KeyError, match="Python 2"):
+            language_for_source(tmp_path / "a.py", source)
+    else:
+        assert language_for_source(tmp_path / "a.py", source).key == "python3"
+
+
+def test_verify_skips_a_python2_submission(make_package):
+    from judge.verify import verify_package
+
+    files = dict(KATTIS_GROUPS)
+    files["submissions/accepted/old.py"] = "#!/usr/bin/python2\nprint 3\n"
+    report = verify_package(load_problem(make_package(files)), write=False)
+    [row] = report.submissions
+    assert (row.file, row.status) == ("accepted/old.py", "skipped") and "Python 2" in row.note

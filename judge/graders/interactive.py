@@ -19,16 +19,11 @@ non-blocking read: EAGAIN = yes, EOF = no), writes the answer and exits, which r
 submission.  The two runs go on concurrently (one thread each); a submission that never flushes
 or stops reading is stopped by its own CPU / wall limit.
 
-Verdict, first rule that applies:
-
-1. the validator rejected (exit 43) while the submission was still running → WA (whatever the
-   submission does once its pipes close is not held against it);
-2. the submission was stopped by a limit → TLE (CPU or wall: waiting forever for an unflushed
-   answer ends here) / MLE;
-3. the submission crashed (signal, non-zero exit) → RE;
-4. the validator rejected → WA;
-5. the validator accepted (exit 42) → AC (``score.txt`` is kept for scoring problems);
-6. anything else from the validator → judge error (``CheckerError``).
+Verdict: the rules of :mod:`judge.graders.base` (the same as a standard run), after one rule of
+its own: the validator rejected (exit 43) while the submission was still running → WA (whatever
+the submission does once its pipes close is not held against it). When no limit rule applies, the
+validator decides: exit 42 → AC (``score.txt`` is kept for scoring problems), 43 → WA, anything
+else → judge error (``CheckerError``).
 """
 from __future__ import annotations
 
@@ -37,8 +32,9 @@ import threading
 
 from judge import result as R
 from judge.checkers import CheckerError
-from judge.program_checkers import CHECK_WALL, ENV as CHECK_ENV, _program_checker, build_key, kattis_outcome, restore_binary, save_binary
-from judge.problem import TestCase
+from judge.graders.base import RUN_ENV, BaseGrader, wall_limit
+from judge.program_checkers import (CHECK_WALL, ENV as CHECK_ENV, _program_checker, build_key,
+                                    kattis_outcome, restore_binary, save_binary)
 from judge.result import TestResult
 from judge.sandbox import COMPILER_UID, CONTESTANT_UID, RunLimits, SandboxError
 
@@ -46,7 +42,7 @@ VALIDATOR_CPU = 30.0
 
 
 HARNESS_C = r"""
-/* Interactive harness: harness REPORT FROM_PROG TO_PROG validator args...  (see judge/interactive.py) */
+/* Interactive harness: harness REPORT FROM_PROG TO_PROG validator args...  (see judge/graders/interactive.py) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -119,10 +115,15 @@ def _ensure_harness(checker) -> str:
     return checker.harness
 
 
-def run_interactive_test(job, test: TestCase) -> TestResult:
-    """Run one test of an interactive problem for the judging job ``job`` (judge.judging._Judging)."""
-    from judge.judging import RUN_ENV, wall_limit
+class InteractiveGrader(BaseGrader):
+    wall_message = "wall time over {wall:g} s (waiting for the validator? flush your output)"
 
+    def grade(self, test) -> TestResult:
+        return _run_interactive_test(self, self.job, test)
+
+
+def _run_interactive_test(grader: InteractiveGrader, job, test) -> TestResult:
+    """Run one test of an interactive problem: validator and program connected by two pipes."""
     job.context.test = test
     checker = _program_checker(job.context)
     vbox = checker.box
@@ -170,8 +171,8 @@ def run_interactive_test(job, test: TestCase) -> TestResult:
 
     th = threading.Thread(target=run_validator, name=f"validator-{test.name}", daemon=True)
     th.start()
-    lim = RunLimits(cpu=cpu, wall=wall, stack_mib=job.memory_limit if job.lang.stack_limited else 0,
-                    file_size=job.output_limit, nofile=job.lang.nofile)
+    lim = grader.run_limits(0)
+    box.remove_file("stderr")
     try:
         out = box.execute(
             job.lang.run(job.src_name, job.memory_limit), uid=CONTESTANT_UID, cwd="/box",
@@ -191,38 +192,25 @@ def run_interactive_test(job, test: TestCase) -> TestResult:
     if vout.exec_error:
         raise CheckerError(f"cannot start the output validator: {vout.exec_error}")
 
-    res = TestResult(name=test.name, group=test.group, time=out.cpu, wall_time=out.wall,
-                     memory=out.memory_kib, exit_code=out.exit_code if out.exited else None,
-                     signal=out.signal or None)
+    res = grader.result(test, out)
     vtext = vbox.read_file("t/val_err", 4096).decode("utf-8", "replace")
     if vout.limit:
         raise CheckerError(f"the output validator ran out of time: {vtext[:300]}")
-    report = vbox.read_file("t/h/report", 100).decode().split()
-    if len(report) != 3:
+    report = vbox.read_file("t/h/report", 100).decode("ascii", "replace").split()
+    if len(report) != 3 or not all(x.lstrip("-").isdigit() for x in report):
         raise CheckerError(f"the interactive harness failed: {vtext[:300]}")
     prog_alive, vcode, vsig = report[0] == "1", int(report[1]), int(report[2])
     if vsig == 13:  # the validator wrote to a program that had left (SIGPIPE): a rejection
         vcode, vsig = 43, 0
     check, score = kattis_outcome(vcode, vsig, vtext, fb)
-    rejected_first = not check.accepted and prog_alive
-    verdict, message = None, check.message
-    if rejected_first:
-        verdict = R.WA
-    elif out.oom:
-        verdict, message = R.MLE, "killed by the memory limit"
-    elif out.limit == "cpu" or out.cpu > cpu:
-        verdict, message = R.TLE, f"CPU time over {cpu:g} s"
-    elif out.limit == "wall":
-        verdict, message = R.TLE, f"wall time over {wall:g} s (waiting for the validator? flush your output)"
-    elif job.lang.rss_limited and out.memory_kib > job.memory_limit * 1024:
-        verdict, message = R.MLE, f"peak memory {out.memory_kib} KiB"
-    elif out.signal or out.exit_code != 0:
-        verdict, message = R.RE, (f"killed by signal {out.signal}" if out.signal else f"exit code {out.exit_code}")
-    elif not check.accepted:
-        verdict = R.WA
+    decided = None
+    if not check.accepted and prog_alive:  # the validator rejected first
+        decided = R.WA, check.message
     else:
-        verdict = R.AC
-    res.verdict, res.message = verdict, message
-    res.score = 1.0 if verdict == R.AC else 0.0
-    res.validator_score = score if verdict == R.AC else None
+        decided = grader.limit_verdict(out, lambda: grader.read_text("stderr"))
+    if decided is None:
+        decided = (R.AC if check.accepted else R.WA), check.message
+    res.verdict, res.message = decided
+    res.score = 1.0 if res.verdict == R.AC else 0.0
+    res.validator_score = score if res.verdict == R.AC else None
     return res
