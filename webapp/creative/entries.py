@@ -113,7 +113,7 @@ def settings(division_id: int):
         form.deadline.data = utc_to_local(row.deadline, _tz()) if row.deadline else None
         db.session.commit()  # the defaults, when just created
     if form.validate_on_submit():
-        values = {k: getattr(form, k).data for k in svc.SETTINGS_FIELDS}
+        values = {k: getattr(form, k).data for k in svc.ENTRY_SETTINGS_FIELDS}
         values["deadline"] = local_to_utc(values["deadline"], _tz()) if values["deadline"] else None
         try:
             svc.update_settings(division, values, current_user)
@@ -123,7 +123,7 @@ def settings(division_id: int):
             flash(_("Đã lưu cài đặt bảng %(d)s.", d=division.code), "success")
             return redirect(url_for(".settings", division_id=division.id))
     status = 422 if form.errors or request.method == "POST" else 200
-    return render_template("creative/settings.html", division=division, form=form,
+    return render_template("creative/settings.html", division=division, form=form, settings=row,
                            contest_end=division.contest.end_at), status
 
 

@@ -59,6 +59,9 @@ ENTRY_FIELDS = ("title", "summary", "category", "mentor_name", "mentor_school", 
 SETTINGS_FIELDS = ("max_team_size", "max_file_mb", "max_entry_mb", "deadline", "judges_per_entry", "blind",
                    "aggregation", "disagreement_threshold", "two_rounds", "round2_top_k", "round2_min_score",
                    "round2_weight")
+# the entries side edits these; the judging fields have one page of their own (creative.org_judging,
+# services.creative_ops.save_judging_settings)
+ENTRY_SETTINGS_FIELDS = ("max_team_size", "max_file_mb", "max_entry_mb", "deadline")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PHONE_RE = re.compile(r"^[0-9+() .-]{6,32}$")
 
@@ -101,12 +104,14 @@ def settings_problems(values: dict) -> dict[str, str]:
 
 def update_settings(division: Division, values: dict, by: User | None) -> CreativeSettings:
     """Apply `values` (keys of SETTINGS_FIELDS; deadline naive UTC or None), audit before/after, commit.
+    Keys not given keep their stored value (contradictions are checked on the merged values).
     Raises EntryError on contradictory values."""
-    problems = settings_problems(values)
+    row = settings_for(division)
+    merged = {k: values[k] if k in values else getattr(row, k) for k in SETTINGS_FIELDS}
+    problems = settings_problems(merged)
     if problems:
         field, message = next(iter(problems.items()))
         raise EntryError(message, field)
-    row = settings_for(division)
     before = {k: _plain(getattr(row, k)) for k in SETTINGS_FIELDS}
     for key in SETTINGS_FIELDS:
         if key in values:
