@@ -526,8 +526,136 @@ def step_results(a, st):
     check("90" in mine, "the student sees the new score after the appeal")
 
 
-STEPS = {"setup": step_setup, "entries": step_entries, "judging": step_judging, "programming": step_programming,
-         "results": step_results}
+class Browser:
+    """Debian's Chromium through Playwright; one context (cookies) per person."""
+
+    def __init__(self, a):
+        from playwright.sync_api import sync_playwright
+
+        self.a, self.pw = a, sync_playwright().start()
+        self.browser = self.pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                               args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+
+    def person(self, username, password):
+        ctx = self.browser.new_context(base_url=self.a.base, viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page = ctx.new_page()
+        page.goto("/auth/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("form [type=submit]")
+        page.wait_for_load_state()
+        check("/auth/login" not in page.url, f"{username} logged in in the browser")
+        return page
+
+    def shot(self, page, name):
+        path = Path(self.a.out) / "shots" / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        SHOTS.append(str(path))
+
+    def close(self):
+        self.browser.close()
+        self.pw.stop()
+
+
+SHOTS: list[str] = []
+
+
+def _student(st, username):
+    return next(s for s in st["students"] if s["username"] == username)
+
+
+def step_browser_before(a, st):
+    """Before results: a blind judge sees no names; a student sees no score; Vietnamese pages."""
+    cid, divs, entries = st["contest_id"], st["divisions"], st["entries"]
+    b = Browser(a)
+    try:
+        d2 = [e for e in entries if e["division"] == "D2"]
+        judge = b.person("gk_lan", JUDGE_PASSWORD)
+        judge.goto("/creative/judge")
+        b.shot(judge, "judge_home")
+        link = judge.locator("a[href*='/creative/judge/entries/']").first
+        href = link.get_attribute("href")
+        eid = int(re.search(r"/entries/(\d+)/", href).group(1))
+        judge.goto(href)
+        b.shot(judge, "judge_sheet_blind")
+        entry = next(e for e in entries if e["id"] == eid)
+        text = judge.inner_text("main") if judge.locator("main").count() else judge.inner_text("body")
+        check(entry["division"] == "D2", "gk_lan's first entry is a D2 (blind) entry")
+        people = [s for s in st["students"] if s["username"] in entry["members"]]
+        for s in people:
+            check(s["name"] not in text and s["username"] not in text, f"blind sheet hides member {s['username']}")
+            check(s["school"] not in text, f"blind sheet hides the school {s['school']}")
+        judge.goto(href.rstrip("/") + "/print")
+        b.shot(judge, "judge_print_blind")
+        text = judge.inner_text("body")
+        check(all(s["name"] not in text for s in people), "the printable sheet is blind too")
+        # a student before publishing: no score on the entry page nor on the results page
+        e = d2[0]
+        stu = b.person(e["members"][0], _student(st, e["members"][0])["password"])
+        stu.goto(f"/creative/entries/{e['id']}")
+        b.shot(stu, "student_entry_before_publishing")
+        text = stu.inner_text("body")
+        score = next((r["score"] for r in st["rank_d2"] if r["entry_id"] == e["id"]), None)
+        check(score is not None and f"{score:.2f}" not in text and f"{score:.1f}" not in text,
+              "the student sees no score before publishing")
+        stu.goto(f"/results/contest/{cid}")
+        b.shot(stu, "student_results_before_publishing")
+        check(e["title"] not in stu.inner_text("body"), "no D2 result is public before publishing")
+        # the organiser's pages in Vietnamese, then once in English
+        org = b.person("btc", "btc12345")
+        for name, path in (("org_contest_manage", f"/contests/{cid}/manage"),
+                           ("org_creative_panel_D1", f"/creative/org/{divs['D1']}/panel/1"),
+                           ("org_creative_ranking_D2", f"/creative/org/{divs['D2']}/ranking"),
+                           ("org_creative_settings_D2", f"/creative/divisions/{divs['D2']}/settings"),
+                           ("org_entries_D3", f"/creative/divisions/{divs['D3']}/entries")):
+            t = time.perf_counter()
+            org.goto(path)
+            TIMINGS[f"browser {name}"] = round(time.perf_counter() - t, 3)
+            b.shot(org, name)
+        org.goto("/lang/en")
+        org.goto(f"/creative/org/{divs['D2']}/ranking")
+        b.shot(org, "org_creative_ranking_D2_en")
+        check(org.locator("html").get_attribute("lang") == "en", "the English switch works")
+        org.goto("/lang/vi")
+    finally:
+        b.close()
+
+
+def step_browser_after(a, st):
+    """After publishing: the student sees the score, the organiser's results pages, the public page."""
+    cid, divs, entries = st["contest_id"], st["divisions"], st["entries"]
+    b = Browser(a)
+    try:
+        org = b.person("btc", "btc12345")
+        for name, path in (("results_manage", f"/results/contest/{cid}/manage"),
+                           ("results_preview_D2", f"/results/divisions/{divs['D2']}/preview"),
+                           ("results_preview_A", f"/results/divisions/{divs['A']}/preview"),
+                           ("results_exports", f"/results/contest/{cid}/exports"),
+                           ("results_appeals", f"/results/contest/{cid}/appeals"),
+                           ("results_appeal", f"/results/appeals/{st['appeal']['id']}")):
+            t = time.perf_counter()
+            org.goto(path)
+            TIMINGS[f"browser {name}"] = round(time.perf_counter() - t, 3)
+            b.shot(org, name)
+        e = next(x for x in entries if x["division"] == "D2")
+        stu = b.person(e["members"][0], _student(st, e["members"][0])["password"])
+        stu.goto(f"/creative/entries/{e['id']}")
+        b.shot(stu, "student_entry_after_publishing")
+        score = next(r["score"] for r in st["rank_d2"] if r["entry_id"] == e["id"])
+        check(f"{score:.2f}" in stu.inner_text("body") or f"{score:.1f}" in stu.inner_text("body"),
+              "the student sees the entry's score once published")
+        ap = b.person(st["appeal"]["student"], _student(st, st["appeal"]["student"])["password"])
+        ap.goto(f"/results/contest/{cid}")
+        b.shot(ap, "student_results_appeal")
+        anon = b.browser.new_context(base_url=a.base, viewport={"width": 1280, "height": 900}).new_page()
+        anon.goto(f"/results/contest/{cid}")
+        b.shot(anon, "public_results")
+    finally:
+        b.close()
+
+
+STEPS = {"setup": step_setup, "entries": step_entries, "judging": step_judging, "browser_before": step_browser_before,
+         "programming": step_programming, "results": step_results, "browser_after": step_browser_after}
 
 
 def main(argv=None):
@@ -548,7 +676,7 @@ def main(argv=None):
             state_file.write_text(json.dumps(st, ensure_ascii=False, indent=1))
             print(f"step {name}: ok ({TIMINGS[f'step {name}']} s)", flush=True)
     finally:
-        report = {"timings": TIMINGS, "checks": len(CHECKS)}
+        report = {"timings": TIMINGS, "checks": len(CHECKS), "screenshots": SHOTS}
         (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
         print(json.dumps(report, ensure_ascii=False, indent=1))
 

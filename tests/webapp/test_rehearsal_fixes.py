@@ -1,8 +1,11 @@
 """Defects found by rehearsing a city round end to end (bench/rehearsal.py), each with its regression."""
+import re
+
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AuditLog
+from webapp.models import AuditLog, DivisionResult, utcnow
+from webapp.services.qualifiers import select_qualifiers
 from webapp.services import creative_entries as svc
 from webapp.services import creative_ops as ops
 
@@ -47,3 +50,66 @@ def test_judging_tabs_link_entries_settings_and_results(world, client):
     for href in (f"/creative/divisions/{world.d2.id}/entries", f"/creative/divisions/{world.d2.id}/settings",
                  f"/results/divisions/{world.d2.id}/preview"):
         assert href in page
+
+
+def test_organiser_menu_has_no_two_entries_with_the_same_label(world, client):
+    """The entries hub and the judging overview were both called “Sản phẩm sáng tạo” in the menu."""
+    client.login("btc")
+    html = client.get("/creative/").get_data(as_text=True)
+    nav = html.split("<nav", 1)[1].split("</nav>", 1)[0]
+    labels = [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<a [^>]*>([^<]+)</a>", nav)]
+    assert "/creative/org" in nav and "/creative/\"" in nav
+    assert len(labels) == len(set(labels)), labels
+
+
+def _cand(entrant, division, score, rank, members, award=None):
+    first = members[0]
+    return {"entrant": entrant, "division": division, "score": score, "rank": rank, "award": award,
+            "school": first["school"], "unit": first["unit"], "members": members}
+
+
+def _p(school, unit):
+    return {"school": school, "unit": unit}
+
+
+def test_per_unit_cap_counts_every_team_member_in_their_own_unit():
+    """A team of two districts used to count only toward its first member's district."""
+    rows = [_cand("entry:1", "D2", 90, 1, [_p("THCS A", "Quận 1"), _p("THCS B", "Quận 2")]),
+            _cand("entry:2", "D2", 80, 2, [_p("THCS B", "Quận 2")]),
+            _cand("entry:3", "D2", 70, 3, [_p("THCS A", "Quận 1")]),
+            _cand("entry:4", "D2", 60, 4, [_p("THCS C", "Quận 3")])]
+    out = select_qualifiers(rows, {"divisions": {"D2": {"top": 10}}, "per_unit_cap": 1, "unit_by": "unit"})
+    assert [r["entrant"] for r in out["qualified"]] == ["entry:1", "entry:4"]
+    reasons = {r["entrant"]: r["reason"] for r in out["rows"]}
+    assert reasons["entry:2"] == "1 already selected from Quận 2" and reasons["entry:3"] == "1 already selected from Quận 1"
+
+
+def test_qualifier_total_counts_people_not_entries():
+    rows = [_cand("entry:1", "D2", 90, 1, [_p("A", "Q1"), _p("B", "Q2")]),
+            _cand("user:7", "B", 80, 1, [_p("C", "Q3")]),
+            _cand("entry:2", "D2", 70, 2, [_p("D", "Q4")])]
+    out = select_qualifiers(rows, {"divisions": {"B": {"top": 5}, "D2": {"top": 5}}, "total": 3})
+    # order of filling: rank 1 of B (rule order B, D2), rank 1 of D2 (2 people), then D2 rank 2: over 3
+    assert [r["entrant"] for r in out["qualified"]] == ["user:7", "entry:1"]
+    assert {r["entrant"]: r["qualified"] for r in out["rows"]}["entry:2"] is False
+
+
+def test_results_pages_show_the_school_of_every_team_member(app, client, make_contest, make_user):
+    """A team from two schools was shown with the first member's school only (preview, public page)."""
+    contest = make_contest(divisions=(("D2", "lower_secondary", "creative"),))
+    d2 = contest.divisions[0]
+    members = [{"username": "an", "full_name": "Nguyễn An", "date_of_birth": "", "school": "THCS Giảng Võ",
+                "grade": 8, "unit": "Ba Đình"},
+               {"username": "binh", "full_name": "Lê Bình", "date_of_birth": "", "school": "THCS Cầu Giấy",
+                "grade": 7, "unit": "Cầu Giấy"}]
+    row = {"entrant": "entry:1", "username": "an, binh", "full_name": "Nguyễn An, Lê Bình", "date_of_birth": "",
+           "school": "THCS Giảng Võ", "grade": 8, "unit": "Ba Đình", "members": members, "title": "Bản đồ số",
+           "division": "D2", "score": 90.0, "rank": 1, "award": "first", "reason": "", "qualified": None}
+    db.session.add(DivisionResult(division_id=d2.id, state="published", snapshot=[row], published_at=utcnow()))
+    db.session.commit()
+    page = client.get(f"/results/contest/{contest.id}").get_data(as_text=True)
+    assert "THCS Giảng Võ, THCS Cầu Giấy" in page
+    make_user("btc2", role="organiser")
+    client.login("btc2")
+    page = client.get(f"/results/divisions/{d2.id}/preview").get_data(as_text=True)
+    assert "THCS Giảng Võ, THCS Cầu Giấy · Ba Đình, Cầu Giấy" in page

@@ -19,7 +19,7 @@ from ..services.creative_ranking import division_ranking, round_scores, sheet_to
 from . import bp
 
 nav.add("creative.judge_home", _l("Chấm sản phẩm sáng tạo"), ("judge",))
-nav.add("creative.org_home", _l("Sản phẩm sáng tạo"), ("organiser",))
+nav.add("creative.org_home", _l("Chấm sản phẩm sáng tạo (BTC)"), ("organiser",))
 
 AGGREGATION_LABELS = {
     "mean": _l("Trung bình điểm các giám khảo"),
