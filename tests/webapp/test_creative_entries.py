@@ -503,10 +503,13 @@ def test_score_is_shown_to_students_only_after_publishing(world, client, monkeyp
     db.session.add(DivisionResult(division_id=world.d2.id, state="locked"))
     db.session.commit()
     assert "87.25" not in client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
-    db.session.scalars(select(DivisionResult)).one().state = "published"
+    result = db.session.scalars(select(DivisionResult)).one()
+    # the published rows, not the live ranking: they hold adjustments and appeals (here 87.25 -> 90)
+    result.state, result.snapshot = "published", [{"entrant": f"entry:{entry.id}", "score": 90.0, "rank": 1,
+                                                   "award": "first"}]
     db.session.commit()
     page = client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
-    assert "87.25 điểm, hạng 1" in page
+    assert "90.00 điểm, hạng 1 — giải Nhất" in page and "87.25" not in page
 
 
 # -- API ---------------------------------------------------------------------------------------------

@@ -113,3 +113,29 @@ def test_results_pages_show_the_school_of_every_team_member(app, client, make_co
     client.login("btc2")
     page = client.get(f"/results/divisions/{d2.id}/preview").get_data(as_text=True)
     assert "THCS Giảng Võ, THCS Cầu Giấy · Ba Đình, Cầu Giấy" in page
+
+
+def test_entry_is_locked_for_its_team_once_the_results_are_locked(app, client, make_contest, make_user, admit):
+    """Before: a team could still edit (and replace files of) an entry after the results were
+    locked and published, as long as the contest had not ended."""
+    contest = make_contest(divisions=(("D2", "lower_secondary", "creative"),))
+    d2 = contest.divisions[0]
+    an = make_user("an", full_name="Nguyễn An")
+    entry = svc.create_entry(an, d2, {"title": "Bản đồ số", "declared_not_awarded": True})
+    assert not svc.is_locked(d2) and svc.can_edit(an, entry)
+    db.session.add(DivisionResult(division_id=d2.id, state="locked", snapshot=[]))
+    db.session.commit()
+    assert svc.is_locked(d2) and not svc.can_edit(an, entry)
+    client.login("an")
+    page = client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
+    assert "Đã khoá: kết quả bảng đã chốt" in page and f"/creative/entries/{entry.id}/edit" not in page
+    r = client.post_form(f"/creative/entries/{entry.id}/edit", {"title": "Đổi tên", "declared_not_awarded": "y"},
+                         form_url=f"/creative/entries/{entry.id}")
+    assert r.status_code == 302  # back to the entry, with the message
+    assert "Kết quả bảng D2 đã khoá" in client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
+    token = client.post("/api/v1/token", json={"username": "an", "password": "secret123"}).get_json()["token"]
+    r = client.open(f"/api/v1/creative/entries/{entry.id}", method="PATCH", json={"title": "Đổi tên"},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403
+    db.session.refresh(entry)
+    assert entry.title == "Bản đồ số"

@@ -179,6 +179,7 @@ def entry_view(entry_id: int):
     return render_template("creative/entry_view.html", entry=entry, division=division,
                            completeness=svc.completeness(entry), missing=svc.missing_labels(entry),
                            locked=svc.is_locked(division), can_edit=svc.can_edit(current_user, entry),
+                           results_frozen=svc.results_frozen(division),
                            deadline=svc.deadline_of(division), result=result, file_form=FileForm(),
                            action=ActionForm(), limits=svc.settings_for(division),
                            total_size=sum(f.size for f in entry.files))
