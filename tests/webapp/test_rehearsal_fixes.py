@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AuditLog, DivisionResult, utcnow
+from webapp.models import Appeal, AuditLog, DivisionResult, utcnow
 from webapp.services.qualifiers import select_qualifiers
 from webapp.services import creative_entries as svc
 from webapp.services import creative_ops as ops
@@ -139,3 +139,25 @@ def test_entry_is_locked_for_its_team_once_the_results_are_locked(app, client, m
     assert r.status_code == 403
     db.session.refresh(entry)
     assert entry.title == "Bản đồ số"
+
+
+def test_appeal_in_a_programming_division_judged_elsewhere(app, client, make_contest, make_user, admit):
+    """Division B had only imported scores (no problems here): the appeal form offered an empty
+    problem list and every appeal was refused with “choose a problem”."""
+    contest = make_contest(divisions=(("B", "lower_secondary", "programming"),))
+    b = contest.divisions[0]
+    an = make_user("an", full_name="Nguyễn An")
+    admit(an, b)
+    row = {"entrant": f"user:{an.id}", "username": "an", "full_name": "Nguyễn An", "date_of_birth": "",
+           "school": "", "grade": 7, "unit": "", "members": [], "title": "", "division": "B", "score": 55.0,
+           "rank": 1, "award": None, "reason": "", "qualified": None}
+    db.session.add(DivisionResult(division_id=b.id, state="published", snapshot=[row], published_at=utcnow()))
+    db.session.commit()
+    client.login("an")
+    page = client.get(f"/results/contest/{contest.id}").get_data(as_text=True)
+    assert 'name="problem_id"' not in page and "(UTC)" not in page
+    r = client.post_form(f"/results/divisions/{b.id}/appeals/new", {"reason": "Em xin chấm lại"},
+                         form_url=f"/results/contest/{contest.id}")
+    assert r.status_code == 302
+    appeal = db.session.scalars(select(Appeal)).one()
+    assert (appeal.user_id, appeal.problem_id, appeal.status) == (an.id, None, "open")

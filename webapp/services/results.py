@@ -459,7 +459,8 @@ def entrant_row(rows: list[dict], user: User) -> dict | None:
 def file_appeal(user: User, division: Division, reason: str, *, problem_id: int | None = None,
                 now: datetime | None = None) -> Appeal:
     """A contestant asks for re-marking of a problem (programming) or of their entry (creative),
-    inside the window after publishing. Audited."""
+    inside the window after publishing; in a programming division without problems here (judged
+    elsewhere, scores imported) the appeal is for the whole score. Audited."""
     now = now or utcnow()
     deadline = appeal_deadline(division)
     if deadline is None:
@@ -473,10 +474,12 @@ def file_appeal(user: User, division: Division, reason: str, *, problem_id: int 
     if row is None:
         raise ResultsError(_l("Bạn không có tên trong kết quả bảng %(d)s.", d=division.code))
     entry_id = None
-    if division.content == "programming":
+    if division.content == "programming" and any(p.published for p in division.problems):
         problem = db.session.get(Problem, problem_id) if problem_id else None
         if problem is None or problem.division_id != division.id:
             raise ResultsError(_l("Hãy chọn bài cần phúc khảo."))
+    elif division.content == "programming":  # judged elsewhere (imported scores): the whole score
+        problem_id = None
     else:
         problem_id = None
         entry_id = int(row["entrant"].split(":")[1]) if row["entrant"].startswith("entry:") else None
