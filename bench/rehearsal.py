@@ -481,7 +481,8 @@ def step_results(a, st):
     org.timed_get("results manage (qualifiers)", f"/results/contest/{cid}/manage")
     anon = Site(a.base)
     page = anon.timed_get("public results (anonymous)", f"/results/contest/{cid}").text
-    check(target["username"].split(",")[0] not in page or True, "public page loads")
+    adjusted = next(e for e in entries if f"entry:{e['id']}" == st["adjusted"])
+    check(adjusted["title"] in page, "the adjusted D2 entry is in the public prize list")
     # exports
     ex = {}
     for code in ("D2", "A"):
@@ -524,6 +525,27 @@ def step_results(a, st):
     mine = stu.get(f"/results/contest/{cid}").text
     st["appeal"] = {"id": int(aid.group(1)), "student": student["username"], "entrant": loser["username"]}
     check("90" in mine, "the student sees the new score after the appeal")
+    # an appeal in B (scores imported, no problem here): on the whole score; the organiser rejects it
+    b_user = _student(st, st["groups"]["B"][0])
+    bs = Site(a.base).login(b_user["username"], b_user["password"])
+    page = bs.get(f"/results/contest/{cid}").text
+    check(f'id="problem-{divs["B"]}"' not in page, "no (empty) problem list in the B appeal form")
+    bs.post(f"/results/divisions/{divs['B']}/appeals/new", {"reason": "Em nghĩ bài 2 bị chấm thiếu"},
+            form_page=f"/results/contest/{cid}", expect=302)
+    appeals = org.get(f"/results/contest/{cid}/appeals").text
+    ids = sorted(int(x) for x in re.findall(r"/results/appeals/(\d+)", appeals))
+    check(len(ids) == 2, f"the B appeal (whole score) is filed (appeals: {ids})")
+    org.post(f"/results/appeals/{ids[-1]}", {"action": "reject", "response": "Đã kiểm tra: điểm đúng"}, expect=302)
+    check("Đã kiểm tra: điểm đúng" in bs.get(f"/results/contest/{cid}").text, "the B student sees the answer")
+    # qualifiers: per-unit cap and total, counted in people (team members in their own districts)
+    q = list(csv.reader(io.StringIO(ex[("Q", "csv")].decode("utf-8-sig"))))
+    head, body = q[0], q[1:]
+    per_unit: dict[str, int] = {}
+    for r in body:
+        per_unit[r[head.index("Đơn vị")]] = per_unit.get(r[head.index("Đơn vị")], 0) + 1
+    check(max(per_unit.values()) <= 3, f"at most 3 qualifiers per district ({per_unit})")
+    check(len(body) <= 26, f"at most 26 qualifiers ({len(body)})")
+    st["qualifiers"] = len(body)
 
 
 class Browser:
@@ -642,8 +664,15 @@ def step_browser_after(a, st):
         stu.goto(f"/creative/entries/{e['id']}")
         b.shot(stu, "student_entry_after_publishing")
         score = next(r["score"] for r in st["rank_d2"] if r["entry_id"] == e["id"])
-        check(f"{score:.2f}" in stu.inner_text("body") or f"{score:.1f}" in stu.inner_text("body"),
-              "the student sees the entry's score once published")
+        text = stu.inner_text("body")
+        check(f"{score:.2f} điểm" in text, "the student sees the entry's score once published")
+        check("Đã khoá: kết quả bảng đã chốt" in text and "Sửa thông tin" not in text,
+              "the entry is locked for its team once the results are locked")
+        appellant = next(x for x in entries if st["appeal"]["student"] in x["members"])
+        stu2 = b.person(st["appeal"]["student"], _student(st, st["appeal"]["student"])["password"])
+        stu2.goto(f"/creative/entries/{appellant['id']}")
+        b.shot(stu2, "student_entry_after_appeal")
+        check("90.00 điểm" in stu2.inner_text("body"), "the entry page shows the score after the appeal")
         ap = b.person(st["appeal"]["student"], _student(st, st["appeal"]["student"])["password"])
         ap.goto(f"/results/contest/{cid}")
         b.shot(ap, "student_results_appeal")
@@ -661,7 +690,7 @@ STEPS = {"setup": step_setup, "entries": step_entries, "judging": step_judging, 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", default="http://127.0.0.1:5077")
-    p.add_argument("--env", default="/tmp/reh_env.sh", help="a shell file exporting the site's settings (for the CLI)")
+    p.add_argument("--env", default="/tmp/reh/env.sh", help="a shell file exporting the site's settings (for the CLI)")
     p.add_argument("--out", default="/tmp/reh")
     p.add_argument("--steps", default=",".join(STEPS))
     a = p.parse_args(argv)

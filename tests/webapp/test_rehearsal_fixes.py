@@ -161,3 +161,30 @@ def test_appeal_in_a_programming_division_judged_elsewhere(app, client, make_con
     assert r.status_code == 302
     appeal = db.session.scalars(select(Appeal)).one()
     assert (appeal.user_id, appeal.problem_id, appeal.status) == (an.id, None, "open")
+
+
+def test_tally_follows_the_creative_ranking_ties_and_round_two(app, make_contest, monkeypatch):
+    """The creative ranking ties scores equal to 2 decimals and puts round-2 entries first; the tally
+    ranked raw scores, so two entries shown tied (74.33) got different ranks and awards, and a
+    round-2 entry could fall below a round-1 one."""
+    from webapp.services import results as results_svc
+
+    contest = make_contest(divisions=(("D2", "lower_secondary", "creative"),))
+    d2 = contest.divisions[0]
+
+    def row(eid, score, rank, tier):
+        return {"entry_id": eid, "title": f"E{eid}", "members": [], "member_ids": [], "score": score,
+                "round1_score": score, "round2_score": None, "rank": rank, "judges": 3, "flagged": False,
+                "tier": tier}
+
+    ranking = [row(1, 61.0, 1, 0),  # in round 2: above the others whatever the score
+               row(2, 74.3349, 2, 1), row(3, 74.3333, 2, 1), row(4, 50.0, 4, 1), row(5, None, None, 1)]
+    monkeypatch.setattr("webapp.services.creative_ranking.division_ranking", lambda division_id: ranking)
+    results_svc.save_prize_rule(d2, {"levels": [{"name": "first", "count": 1}, {"name": "second", "count": 1},
+                                                {"name": "third", "count": 2}], "ties": "at_most"}, None)
+    rows = results_svc.tally_division(d2)
+    got = {r["entrant"]: (r["rank"], r["award"]) for r in rows}
+    # first: E1 (round 2, quota 1); second: cumulative quota 2, the tied pair (E2, E3: 74.33 both) would
+    # make 3 -> both drop to third (cumulative quota 4: 3 fit); E4 makes 4 <= 4: third; E5 unscored
+    assert got == {"entry:1": (1, "first"), "entry:2": (2, "third"), "entry:3": (2, "third"), "entry:4": (4, "third"),
+                   "entry:5": (None, None)}
