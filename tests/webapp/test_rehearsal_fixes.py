@@ -188,3 +188,17 @@ def test_tally_follows_the_creative_ranking_ties_and_round_two(app, make_contest
     # make 3 -> both drop to third (cumulative quota 4: 3 fit); E4 makes 4 <= 4: third; E5 unscored
     assert got == {"entry:1": (1, "first"), "entry:2": (2, "third"), "entry:3": (2, "third"), "entry:4": (4, "third"),
                    "entry:5": (None, None)}
+
+
+def test_results_pages_link_exports_and_the_division_sources(app, client, make_contest, make_user):
+    """The results tabs had no way to the exports page, and a preview none to the ranking it comes from."""
+    contest = make_contest(divisions=(("B", "lower_secondary", "programming"), ("D2", "lower_secondary", "creative")))
+    b, d2 = contest.divisions
+    make_user("btc", role="organiser")
+    client.login("btc")
+    page = client.get(f"/results/divisions/{d2.id}/preview").get_data(as_text=True)
+    assert f"/results/contest/{contest.id}/exports" in page and f"/creative/org/{d2.id}/ranking" in page
+    assert f"/results/contest/{contest.id}/division/{d2.id}/import-scores" in page
+    page = client.get(f"/results/divisions/{b.id}/preview").get_data(as_text=True)
+    assert f"/contests/{contest.id}/scoreboard/{b.id}" in page
+    assert f"/results/contest/{contest.id}/exports" in client.get(f"/results/contest/{contest.id}/manage").get_data(as_text=True)
