@@ -634,6 +634,14 @@ def step_browser_before(a, st):
             org.goto(path)
             TIMINGS[f"browser {name}"] = round(time.perf_counter() - t, 3)
             b.shot(org, name)
+        # the organiser reruns the D1 assignment in the browser: the shortfall report names the conflicts
+        org.goto(f"/creative/org/{divs['D1']}/panel/1")
+        org.fill("#per_entry", "3")
+        org.get_by_role("button", name="Chạy phân công").click()
+        org.wait_for_load_state()
+        b.shot(org, "org_assignment_report_D1")
+        text = org.inner_text("body")
+        check("gk_thu" in text, "the shortfall report on the page names the conflicted judge")
         org.goto("/lang/en")
         org.goto(f"/creative/org/{divs['D2']}/ranking")
         b.shot(org, "org_creative_ranking_D2_en")
@@ -683,8 +691,31 @@ def step_browser_after(a, st):
         b.close()
 
 
+def step_permissions(a, st):
+    """What each role must not reach, on the real site."""
+    cid, divs, entries = st["contest_id"], st["divisions"], st["entries"]
+    e1, e2 = entries[0], entries[1]
+    stu = Site(a.base).login(e1["members"][0], _student(st, e1["members"][0])["password"])
+    stu.get(f"/creative/entries/{e2['id']}", expect=403)
+    for path in (f"/results/divisions/{divs['D2']}/preview", f"/results/contest/{cid}/exports",
+                 f"/creative/org/{divs['D2']}/ranking", f"/creative/divisions/{divs['D2']}/settings",
+                 f"/results/contest/{cid}/qualifiers.csv"):
+        stu.get(path, expect=403)
+    judge = Site(a.base).login("gk_thu", JUDGE_PASSWORD)  # D1 panel only
+    d3 = next(e for e in entries if e["division"] == "D3")
+    judge.get(f"/creative/judge/entries/{d3['id']}/1", expect=(403))
+    for path in (f"/results/divisions/{divs['D1']}/preview", f"/creative/org/{divs['D1']}/ranking",
+                 f"/results/contest/{cid}/division/{divs['D1']}/prizes.xlsx"):
+        judge.get(path, expect=403)
+    api = Api(a.base, "gk_thu", JUDGE_PASSWORD)
+    api.call("GET", f"/results/divisions/{divs['D1']}/tally", expect=403)
+    api.call("PUT", f"/creative/entries/{d3['id']}/score", expect=403, json={"criteria": {}, "submit": True})
+    files = Api(a.base, "btc", "btc12345").call("GET", f"/creative/entries/{d3['id']}")["files"]
+    api.call("GET", f"/creative/entries/{d3['id']}/files/{files[0]['id']}", expect=(403, 404))
+
+
 STEPS = {"setup": step_setup, "entries": step_entries, "judging": step_judging, "browser_before": step_browser_before,
-         "programming": step_programming, "results": step_results, "browser_after": step_browser_after}
+         "permissions": step_permissions, "programming": step_programming, "results": step_results, "browser_after": step_browser_after}
 
 
 def main(argv=None):
