@@ -1,5 +1,6 @@
 """Defects found by rehearsing a city round end to end (bench/rehearsal.py), each with its regression."""
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -202,3 +203,15 @@ def test_results_pages_link_exports_and_the_division_sources(app, client, make_c
     page = client.get(f"/results/divisions/{b.id}/preview").get_data(as_text=True)
     assert f"/contests/{contest.id}/scoreboard/{b.id}" in page
     assert f"/results/contest/{contest.id}/exports" in client.get(f"/results/contest/{contest.id}/manage").get_data(as_text=True)
+
+
+def test_judging_pages_warn_while_teams_can_still_change_their_entries(world, client):
+    """Judges scored entries whose teams could still replace the files (deadline = contest end by
+    default) and nothing told the organiser."""
+    client.login("btc")
+    page = client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
+    assert 'id="entries-open"' in page and f"/creative/divisions/{world.d2.id}/settings" in page
+    s = svc.settings_for(world.d2)
+    s.deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert 'id="entries-open"' not in client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
