@@ -215,3 +215,25 @@ def test_judging_pages_warn_while_teams_can_still_change_their_entries(world, cl
     s.deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert 'id="entries-open"' not in client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
+
+
+def test_one_open_appeal_per_team_entry(app, make_contest, make_user):
+    """Each member of a team could file an appeal on the same entry: two open appeals, two re-scores."""
+    from webapp.services import results as results_svc
+
+    contest = make_contest(divisions=(("D2", "lower_secondary", "creative"),))
+    d2 = contest.divisions[0]
+    an, binh = make_user("an", full_name="Nguyễn An"), make_user("binh", full_name="Lê Bình")
+    entry = svc.create_entry(an, d2, {"title": "Bản đồ số", "declared_not_awarded": True}, ["binh"])
+    members = [{"username": u.username, "full_name": u.full_name, "date_of_birth": "", "school": "", "grade": 7,
+                "unit": ""} for u in (an, binh)]
+    row = {"entrant": f"entry:{entry.id}", "username": "an, binh", "full_name": "Nguyễn An, Lê Bình",
+           "date_of_birth": "", "school": "", "grade": 7, "unit": "", "members": members, "title": "Bản đồ số",
+           "division": "D2", "score": 60.0, "rank": 1, "award": None, "reason": "", "qualified": None}
+    db.session.add(DivisionResult(division_id=d2.id, state="published", snapshot=[row], published_at=utcnow()))
+    db.session.commit()
+    first = results_svc.file_appeal(an, d2, "Xin chấm lại")
+    assert first.entry_id == entry.id
+    with pytest.raises(results_svc.ResultsError):
+        results_svc.file_appeal(binh, d2, "Em cũng xin chấm lại")
+    assert db.session.scalar(select(db.func.count(Appeal.id))) == 1

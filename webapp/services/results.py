@@ -498,7 +498,8 @@ def file_appeal(user: User, division: Division, reason: str, *, problem_id: int 
     else:
         problem_id = None
         entry_id = int(row["entrant"].split(":")[1]) if row["entrant"].startswith("entry:") else None
-    open_ = db.session.scalar(select(Appeal).where(Appeal.division_id == division.id, Appeal.user_id == user.id,
+    same = (Appeal.entry_id == entry_id) if entry_id is not None else (Appeal.user_id == user.id)
+    open_ = db.session.scalar(select(Appeal).where(Appeal.division_id == division.id, same,  # a team: one at a time
                                                    Appeal.problem_id == problem_id,
                                                    Appeal.status.in_(("open", "rejudging"))))
     if open_ is not None:
