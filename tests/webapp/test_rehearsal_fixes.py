@@ -237,3 +237,14 @@ def test_one_open_appeal_per_team_entry(app, make_contest, make_user):
     with pytest.raises(results_svc.ResultsError):
         results_svc.file_appeal(binh, d2, "Em cũng xin chấm lại")
     assert db.session.scalar(select(db.func.count(Appeal.id))) == 1
+
+
+def test_judging_pages_mark_incomplete_entries(world, client, make_user):
+    """Judges were assigned entries without a product or a description and the organiser's judging
+    pages did not say so (completeness lived on the entries side only)."""
+    an = make_user("an", full_name="Nguyễn An")
+    svc.create_entry(an, world.d2, {"title": "Chưa nộp tệp", "summary": "Tóm tắt", "declared_not_awarded": True})
+    client.login("btc")
+    for path in (f"/creative/org/{world.d2.id}/panel/1", f"/creative/org/{world.d2.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Thiếu: bản thuyết minh (PDF), sản phẩm" in page, path

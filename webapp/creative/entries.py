@@ -81,7 +81,8 @@ def attachment_response(entry_file: EntryFile):
 
 @bp.app_context_processor
 def creative_labels():
-    return {"category_label": lambda k: CATEGORY_LABELS.get(k, k), "kind_label": lambda k: KIND_LABELS.get(k, k)}
+    return {"category_label": lambda k: CATEGORY_LABELS.get(k, k), "kind_label": lambda k: KIND_LABELS.get(k, k),
+            "entry_missing": svc.missing_labels}
 
 
 # -- hub ---------------------------------------------------------------------------------------------
