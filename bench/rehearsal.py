@@ -345,7 +345,8 @@ def step_judging(a, st):
     for s in out["shortfall"]:
         check(s["assigned"] == 2 and s["needed"] == 3, f"D1 entry {s['entry_id']} has 2 of 3 judges")
     check("Kim Đồng" in reports["D1"] or "gk_thu" in reports["D1"], "the D1 shortfall report on the page names the conflict")
-    loads = out["loads"]
+    check(sum(out["loads"].values()) == len(out["assignments"]) == 3 * 20 - len(short_ids),
+          f"D1: 3 judges per entry but for the shortfall ({len(out['assignments'])} assignments)")
     # every judge scores through the API; quality per entry + judge bias + noise; a few disagreements
     quality = {e["id"]: RNG.uniform(0.35, 0.95) for e in entries}
     bias = {u: RNG.uniform(-0.08, 0.08) for u, *_ in JUDGES}
