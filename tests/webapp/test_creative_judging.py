@@ -334,7 +334,7 @@ def test_ranking_ties_flags_methods_and_pages(world, client, make_user):
     assert [(r["entry_id"], r["rank"], r["score"], r["judges"], r["flagged"]) for r in rows] == [
         (e1.id, 1, 73.3333, 3, True), (e2.id, 1, 73.3333, 3, False), (e3.id, None, None, 0, False)]
     assert set(rows[0]) == {"entry_id", "title", "members", "member_ids", "score", "round1_score", "round2_score",
-                            "rank", "judges", "flagged"}
+                            "rank", "judges", "flagged", "tier"}
     assert rows[0]["member_ids"] == [world["students"][0].id, world["students"][1].id]
     client.login("btc")
     html = client.get(f"/creative/org/{d2.id}/ranking").get_data(as_text=True)

@@ -81,7 +81,8 @@ def attachment_response(entry_file: EntryFile):
 
 @bp.app_context_processor
 def creative_labels():
-    return {"category_label": lambda k: CATEGORY_LABELS.get(k, k), "kind_label": lambda k: KIND_LABELS.get(k, k)}
+    return {"category_label": lambda k: CATEGORY_LABELS.get(k, k), "kind_label": lambda k: KIND_LABELS.get(k, k),
+            "entry_missing": svc.missing_labels}
 
 
 # -- hub ---------------------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def settings(division_id: int):
         form.deadline.data = utc_to_local(row.deadline, _tz()) if row.deadline else None
         db.session.commit()  # the defaults, when just created
     if form.validate_on_submit():
-        values = {k: getattr(form, k).data for k in svc.SETTINGS_FIELDS}
+        values = {k: getattr(form, k).data for k in svc.ENTRY_SETTINGS_FIELDS}
         values["deadline"] = local_to_utc(values["deadline"], _tz()) if values["deadline"] else None
         try:
             svc.update_settings(division, values, current_user)
@@ -123,7 +124,7 @@ def settings(division_id: int):
             flash(_("Đã lưu cài đặt bảng %(d)s.", d=division.code), "success")
             return redirect(url_for(".settings", division_id=division.id))
     status = 422 if form.errors or request.method == "POST" else 200
-    return render_template("creative/settings.html", division=division, form=form,
+    return render_template("creative/settings.html", division=division, form=form, settings=row,
                            contest_end=division.contest.end_at), status
 
 
@@ -179,6 +180,7 @@ def entry_view(entry_id: int):
     return render_template("creative/entry_view.html", entry=entry, division=division,
                            completeness=svc.completeness(entry), missing=svc.missing_labels(entry),
                            locked=svc.is_locked(division), can_edit=svc.can_edit(current_user, entry),
+                           results_frozen=svc.results_frozen(division),
                            deadline=svc.deadline_of(division), result=result, file_form=FileForm(),
                            action=ActionForm(), limits=svc.settings_for(division),
                            total_size=sum(f.size for f in entry.files))

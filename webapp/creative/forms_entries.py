@@ -5,7 +5,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -22,11 +21,6 @@ CATEGORY_LABELS = {
 KIND_LABELS = {
     "description": _l("Bản thuyết minh (PDF)"), "product": _l("Sản phẩm, mã nguồn (.zip)"),
     "sb3": _l("Dự án Scratch (.sb3)"), "image": _l("Ảnh chụp màn hình (PNG, JPEG)"),
-}
-AGGREGATION_LABELS = {
-    "mean": _l("Trung bình điểm các giám khảo"),
-    "trimmed": _l("Trung bình bỏ điểm cao nhất và thấp nhất (từ 4 giám khảo)"),
-    "zscore": _l("Chuẩn hoá theo từng giám khảo (z-score), quy về 0–100"),
 }
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -60,6 +54,7 @@ class ActionForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    """The entries side of a creative division; judging settings are on creative.org_judging."""
     max_team_size = IntegerField(_l("Số thành viên tối đa của một đội"), validators=[
         InputRequired(_l("Hãy nhập số thành viên.")), NumberRange(1, 5, _l("Từ 1 đến 5 thành viên."))])
     max_file_mb = IntegerField(_l("Dung lượng tối đa một tệp (MiB)"), validators=[
@@ -68,17 +63,4 @@ class SettingsForm(FlaskForm):
         InputRequired(_l("Hãy nhập dung lượng.")), NumberRange(1, 4096, _l("Từ 1 đến 4096 MiB."))])
     deadline = DateTimeLocalField(_l("Hạn nộp sản phẩm (giờ Việt Nam; để trống = đến khi cuộc thi kết thúc)"),
                                   format=DT_FORMAT, validators=[Optional()])
-    judges_per_entry = IntegerField(_l("Số giám khảo chấm mỗi bài"), validators=[
-        InputRequired(_l("Hãy nhập số giám khảo.")), NumberRange(1, 20, _l("Từ 1 đến 20 giám khảo."))])
-    blind = BooleanField(_l("Chấm ẩn danh: giám khảo không thấy tên, trường của thí sinh và giáo viên hướng dẫn"))
-    aggregation = SelectField(_l("Cách tổng hợp điểm"), choices=[SelectChoice(k, v) for k, v in AGGREGATION_LABELS.items()])
-    disagreement_threshold = FloatField(_l("Ngưỡng chênh lệch điểm giữa các giám khảo (điểm)"), validators=[
-        InputRequired(_l("Hãy nhập ngưỡng.")), NumberRange(0, 100, _l("Từ 0 đến 100 điểm."))])
-    two_rounds = BooleanField(_l("Có vòng 2 (thuyết trình)"))
-    round2_top_k = IntegerField(_l("Vòng 2: số bài điểm cao nhất được vào (top K)"), validators=[
-        Optional(), NumberRange(1, 1000, _l("Từ 1 đến 1000."))])
-    round2_min_score = FloatField(_l("Vòng 2: hoặc mọi bài có điểm vòng 1 từ"), validators=[
-        Optional(), NumberRange(0, 100, _l("Từ 0 đến 100 điểm."))])
-    round2_weight = FloatField(_l("Trọng số vòng 2 trong điểm cuối (0–1; 1 = chỉ tính vòng 2)"), validators=[
-        InputRequired(_l("Hãy nhập trọng số.")), NumberRange(0, 1, _l("Từ 0 đến 1."))])
     submit = SubmitField(_l("Lưu cài đặt"))

@@ -19,7 +19,7 @@ from ..services.creative_ranking import division_ranking, round_scores, sheet_to
 from . import bp
 
 nav.add("creative.judge_home", _l("Chấm sản phẩm sáng tạo"), ("judge",))
-nav.add("creative.org_home", _l("Sản phẩm sáng tạo"), ("organiser",))
+nav.add("creative.org_home", _l("Chấm sản phẩm sáng tạo (BTC)"), ("organiser",))
 
 AGGREGATION_LABELS = {
     "mean": _l("Trung bình điểm các giám khảo"),
@@ -77,7 +77,15 @@ ENTRY_CATEGORY_LABELS = {
 def creative_labels():
     return {"conflict_label": ops.conflict_label,
             "aggregation_label": lambda m: AGGREGATION_LABELS.get(m, m),
-            "judging_category_label": lambda c: ENTRY_CATEGORY_LABELS.get(c, c)}
+            "judging_category_label": lambda c: ENTRY_CATEGORY_LABELS.get(c, c),
+            "entries_open_until": _entries_open_until}
+
+
+def _entries_open_until(division: Division):
+    """The deadline while the division's entries can still be changed by their teams, else None."""
+    from ..services import creative_entries as entries_svc
+
+    return None if entries_svc.is_locked(division) else entries_svc.deadline_of(division)
 
 
 # -- judge pages ------------------------------------------------------------------------------------

@@ -55,7 +55,15 @@ def result_labels():
         "qualifier_reason": lambda r: translate(QUALIFIER_REASONS, r.get("qualified_code"), r.get("qualified_params"),
                                                 r.get("qualified_reason", "")),
         "fmt_score": fmt,
+        "row_schools": lambda r: _distinct(r, "school"),
+        "row_units": lambda r: _distinct(r, "unit"),
     }
+
+
+def _distinct(row: dict, key: str) -> str:
+    """The schools (or units) of a row's people, each once: a team's members may come from several."""
+    values = [m.get(key) for m in row.get("members") or [] if m.get(key)]
+    return ", ".join(dict.fromkeys(values)) if values else (row.get(key) or "")
 
 
 # -- public (and the contestant's appeals) -----------------------------------------------------------

@@ -59,6 +59,9 @@ ENTRY_FIELDS = ("title", "summary", "category", "mentor_name", "mentor_school", 
 SETTINGS_FIELDS = ("max_team_size", "max_file_mb", "max_entry_mb", "deadline", "judges_per_entry", "blind",
                    "aggregation", "disagreement_threshold", "two_rounds", "round2_top_k", "round2_min_score",
                    "round2_weight")
+# the entries side edits these; the judging fields have one page of their own (creative.org_judging,
+# services.creative_ops.save_judging_settings)
+ENTRY_SETTINGS_FIELDS = ("max_team_size", "max_file_mb", "max_entry_mb", "deadline")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PHONE_RE = re.compile(r"^[0-9+() .-]{6,32}$")
 
@@ -101,12 +104,14 @@ def settings_problems(values: dict) -> dict[str, str]:
 
 def update_settings(division: Division, values: dict, by: User | None) -> CreativeSettings:
     """Apply `values` (keys of SETTINGS_FIELDS; deadline naive UTC or None), audit before/after, commit.
+    Keys not given keep their stored value (contradictions are checked on the merged values).
     Raises EntryError on contradictory values."""
-    problems = settings_problems(values)
+    row = settings_for(division)
+    merged = {k: values[k] if k in values else getattr(row, k) for k in SETTINGS_FIELDS}
+    problems = settings_problems(merged)
     if problems:
         field, message = next(iter(problems.items()))
         raise EntryError(message, field)
-    row = settings_for(division)
     before = {k: _plain(getattr(row, k)) for k in SETTINGS_FIELDS}
     for key in SETTINGS_FIELDS:
         if key in values:
@@ -129,12 +134,22 @@ def deadline_of(division: Division) -> datetime:
     return row.deadline if row is not None and row.deadline is not None else division.contest.end_at
 
 
+def results_frozen(division: Division) -> bool:
+    """True once the division's results are locked or published (services.results): entries no
+    longer change under a fixed tally, whatever the deadline."""
+    from .results import division_state
+
+    return division_state(division).state in ("locked", "published")
+
+
 def is_locked(division: Division, now: datetime | None = None) -> bool:
-    """True from the deadline on (now >= deadline)."""
-    return (now or utcnow()) >= deadline_of(division)
+    """True from the deadline on (now >= deadline), or once the division's results are locked."""
+    return (now or utcnow()) >= deadline_of(division) or results_frozen(division)
 
 
 def locked_message(division: Division) -> str:
+    if results_frozen(division) and utcnow() < deadline_of(division):
+        return _("Kết quả bảng %(d)s đã khoá: bài dự thi không sửa được nữa.", d=division.code)
     local = utc_to_local(deadline_of(division), current_app.config["TIMEZONE"])
     return _("Đã hết hạn nộp sản phẩm bảng %(d)s (%(t)s): bài dự thi đã khoá, không sửa được nữa.",
              d=division.code, t=local.strftime("%d/%m/%Y %H:%M"))
@@ -577,15 +592,14 @@ def download_name(entry_file: EntryFile) -> str:
 
 # -- results for students ----------------------------------------------------------------------------
 def published_result(entry: CreativeEntry) -> dict | None:
-    """{score, rank, judges} of the entry from services.creative_ranking.division_ranking, only once the
-    division's results are published (services.results.is_published); else None. Students see scores
-    through this function only."""
-    from .creative_ranking import division_ranking
-    from .results import is_published
+    """{score, rank, award} of the entry in the division's published results (the frozen rows of
+    services.results.division_rows: adjustments and appeals included), only once they are published;
+    else None. Students see scores through this function only."""
+    from .results import division_rows, is_published
 
     if not is_published(entry.division_id):
         return None
-    for row in division_ranking(entry.division_id):
-        if row.get("entry_id") == entry.id:
-            return {"score": row.get("score"), "rank": row.get("rank"), "judges": row.get("judges")}
-    return {"score": None, "rank": None, "judges": 0}
+    for row in division_rows(entry.division_id):
+        if row.get("entrant") == f"entry:{entry.id}":
+            return {"score": row.get("score"), "rank": row.get("rank"), "award": row.get("award")}
+    return {"score": None, "rank": None, "award": None}

@@ -4,6 +4,7 @@
     entry_id: int, title: str, members: list[str] (usernames), member_ids: list[int],
     score: float | None (final score, 0..100; None while no submitted sheet), round1_score, round2_score,
     rank: int | None (equal scores share a rank; None when unscored), judges: int (submitted sheets),
+    tier: 0 for an entry in round 2, 1 otherwise (round-2 entries rank above the others),
     flagged: bool (judges disagree by more than the division's threshold)
 """
 from __future__ import annotations
@@ -76,6 +77,7 @@ def division_ranking(division_id: int) -> list[dict]:
             "members": [m.user.username for m in e.members], "member_ids": [m.user_id for m in e.members],
             "score": finals[e.id], "round1_score": r1.get(e.id), "round2_score": r2.get(e.id) if inside else None,
             "rank": ranks.get(e.id), "judges": len(judged), "flagged": bool(flagged),
+            "tier": tiers[e.id],
         })
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["title"].casefold(), r["entry_id"]))
     return rows

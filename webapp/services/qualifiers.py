@@ -99,6 +99,14 @@ def _groups(rows: list[dict]) -> list[list[dict]]:
     return out
 
 
+def _person_units(row: dict, unit_key: str) -> list[str]:
+    """The unit of each person of a candidate: its members' (a team entry), else its own."""
+    members = row.get("members") or []
+    if members:
+        return [m.get(unit_key) or "" for m in members]
+    return [row.get(unit_key) or ""]
+
+
 def select_qualifiers(candidates: list[dict], rule: dict) -> dict:
     """Choose the qualifiers.
 
@@ -116,11 +124,13 @@ def select_qualifiers(candidates: list[dict], rule: dict) -> dict:
     2. The eligible of all divisions are merged in the order (rank, division order in the rule), so
        the best of every division come first, and filled one tied group (same division and rank)
        at a time:
-       - per-unit cap N (unit = school name or the `unit` field, empty units are not capped): the
-         members of a group from a unit that would pass N are left out (at_most), or all taken while
-         the unit has fewer than N (at_least);
-       - total T: a group that would pass T is left out with every later one (at_most), or taken
-         whole while fewer than T are in (at_least).
+       - per-unit cap N (unit = school name or the `unit` field, empty units are not capped), counted
+         in people: a team entry (a candidate with "members") counts each member toward the member's
+         own unit. An entrant of a group is left out when one of its people's units would pass N with
+         the whole group's people of that unit (at_most), or when one of them is already full
+         (at_least); the rest of the group is taken;
+       - total T, counted in people (a team of 2 is 2 qualifiers): a group that would pass T is left
+         out with every later one (at_most), or taken whole while fewer than T are in (at_least).
     """
     rule = parse_qualifier_rule(rule)
     order = list(rule["divisions"])
@@ -190,31 +200,32 @@ def select_qualifiers(candidates: list[dict], rule: dict) -> dict:
             continue
         keep = []
         if cap is not None:
-            by_unit: dict[str, list[dict]] = {}
+            need: dict[str, int] = {}
             for r in group:
-                by_unit.setdefault(r.get(unit_key) or "", []).append(r)
-            for unit, members in by_unit.items():
-                have = per_unit.get(unit, 0)
-                fits = (not unit or (have + len(members) <= cap if ties == "at_most" else have < cap))
-                if fits:
-                    keep += members
+                for unit in _person_units(r, unit_key):
+                    need[unit] = need.get(unit, 0) + 1
+            for r in group:
+                full = [u for u in dict.fromkeys(_person_units(r, unit_key)) if u and (
+                    per_unit.get(u, 0) + need[u] > cap if ties == "at_most" else per_unit.get(u, 0) >= cap)]
+                if full:
+                    r.update(_reason("unit_cap", {"cap": cap, "unit": full[0]}))
                 else:
-                    for r in members:
-                        r.update(_reason("unit_cap", {"cap": cap, "unit": unit}))
+                    keep.append(r)
         else:
             keep = list(group)
         if not keep:
             continue
-        n = len(selected)
-        if total is not None and (n + len(keep) > total if ties == "at_most" else n >= total):
+        n = sum(len(_person_units(r, unit_key)) for r in selected)
+        people = sum(len(_person_units(r, unit_key)) for r in keep)
+        if total is not None and (n + people > total if ties == "at_most" else n >= total):
             total_stop = True
             for r in keep:
                 r.update(_reason("total", {"total": total}))
             continue
         for r in keep:
             r["qualified"] = True
-            unit = r.get(unit_key) or ""
-            per_unit[unit] = per_unit.get(unit, 0) + 1
+            for unit in _person_units(r, unit_key):
+                per_unit[unit] = per_unit.get(unit, 0) + 1
         selected += keep
     below: dict[str, list[dict]] = {}
     for code in order:

@@ -135,17 +135,29 @@ def person(user: User) -> dict:
             "school": user.school.name if user.school else "", "grade": user.grade, "unit": user.unit or ""}
 
 
+def creative_key(score: float | None, tier: int) -> tuple | None:
+    """The tally's ordering key of a creative entry, the creative ranking's own order: round-2 entries
+    (tier 0) above the others, then the score rounded to creative_judging.SCORE_DECIMALS, so entries
+    tied in the creative ranking are tied in the tally (same rank, same award)."""
+    from .creative_judging import SCORE_DECIMALS
+
+    return None if score is None else (-tier, round(score, SCORE_DECIMALS))
+
+
 def creative_entrants(ranking: list[dict], people: dict[int, dict]) -> list[dict]:
     """Creative ranking rows (services.creative_ranking contract) -> entrants: one per entry,
-    "entry:<entry_id>", its final score (None while unscored) and its members' details (people:
-    user id -> person dict; a member missing there is shown by username only). Pure."""
+    "entry:<entry_id>", its final score (None while unscored), its ordering key (creative_key) and its
+    members' details (people: user id -> person dict; a member missing there is shown by username
+    only). Pure."""
     out = []
     for r in ranking:
         members = []
         for uid, uname in zip(r.get("member_ids") or [], r.get("members") or []):
             members.append(dict(people.get(uid) or {"username": uname, "full_name": uname, "date_of_birth": "",
                                                      "school": "", "grade": None, "unit": ""}))
+        tier = r.get("tier", 1)
         out.append({"entrant": f"entry:{r['entry_id']}", "score": r.get("score"), "title": r.get("title") or "",
+                    "tier": tier, "key": creative_key(r.get("score"), tier),
                     "members": members, "member_ids": list(r.get("member_ids") or [])})
     return out
 
@@ -206,6 +218,9 @@ def division_entrants(division: Division) -> list[dict]:
         adj = adjustments.get((e["entrant"], "score"))
         if adj is not None:
             e["score"], e["key"] = (float(adj.value) if adj.value not in (None, "") else None), None
+    if division.content == "creative":  # one kind of key for every entrant (overridden scores included)
+        for e in entrants:
+            e["key"] = creative_key(e["score"], e.get("tier", 1))
     return entrants
 
 
@@ -459,7 +474,8 @@ def entrant_row(rows: list[dict], user: User) -> dict | None:
 def file_appeal(user: User, division: Division, reason: str, *, problem_id: int | None = None,
                 now: datetime | None = None) -> Appeal:
     """A contestant asks for re-marking of a problem (programming) or of their entry (creative),
-    inside the window after publishing. Audited."""
+    inside the window after publishing; in a programming division without problems here (judged
+    elsewhere, scores imported) the appeal is for the whole score. Audited."""
     now = now or utcnow()
     deadline = appeal_deadline(division)
     if deadline is None:
@@ -473,14 +489,17 @@ def file_appeal(user: User, division: Division, reason: str, *, problem_id: int 
     if row is None:
         raise ResultsError(_l("Bạn không có tên trong kết quả bảng %(d)s.", d=division.code))
     entry_id = None
-    if division.content == "programming":
+    if division.content == "programming" and any(p.published for p in division.problems):
         problem = db.session.get(Problem, problem_id) if problem_id else None
         if problem is None or problem.division_id != division.id:
             raise ResultsError(_l("Hãy chọn bài cần phúc khảo."))
+    elif division.content == "programming":  # judged elsewhere (imported scores): the whole score
+        problem_id = None
     else:
         problem_id = None
         entry_id = int(row["entrant"].split(":")[1]) if row["entrant"].startswith("entry:") else None
-    open_ = db.session.scalar(select(Appeal).where(Appeal.division_id == division.id, Appeal.user_id == user.id,
+    same = (Appeal.entry_id == entry_id) if entry_id is not None else (Appeal.user_id == user.id)
+    open_ = db.session.scalar(select(Appeal).where(Appeal.division_id == division.id, same,  # a team: one at a time
                                                    Appeal.problem_id == problem_id,
                                                    Appeal.status.in_(("open", "rejudging"))))
     if open_ is not None:
