@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := webapp
 
-.PHONY: up test services docker judge-image browser fonts translations db demo compose bench i18n
+.PHONY: up test services docker postgres judge-image browser fonts translations db demo compose bench i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,9 @@ judge-image: docker
 browser:
 	@scripts/ensure_apt.sh chromium
 
+postgres:  # Debian's server, for the tests that run on PostgreSQL
+	@scripts/ensure_postgres.sh >/dev/null
+
 fonts:  # the Vietnamese-capable font embedded in PDF certificates
 	@scripts/ensure_apt.sh fonts-dejavu-core
 
@@ -45,8 +48,10 @@ up: $(VENV)/.installed translations fonts judge-image db
 	@$(VENV)/bin/flask demo
 	@scripts/run.sh
 
-test: $(VENV)/.installed translations fonts services judge-image browser
+# The whole suite on SQLite, then the web and pipeline tests (tests/webapp) again on PostgreSQL.
+test: $(VENV)/.installed translations fonts services judge-image browser postgres
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q --db=postgres tests/webapp $(PYTEST_ARGS)
 
 compose:
 	docker compose up --build

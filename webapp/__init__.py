@@ -25,6 +25,10 @@ def _select_locale() -> str:
 def create_app(config: object | dict | None = None) -> Flask:
     """Create the app. `config` is a class/object with upper-case attributes or a dict of overrides."""
     app = Flask(__name__, instance_relative_config=True)
+    from .input_guards import reject_ids_out_of_range, reject_nul_bytes
+
+    app.url_value_preprocessor(reject_ids_out_of_range)  # ids beyond the database's range are 404s
+    app.before_request(reject_nul_bytes)  # text PostgreSQL cannot store is a 400, not a 500
     app.config.update(Config.load(app.instance_path))
     if isinstance(config, dict):
         app.config.update(config)

@@ -16,10 +16,9 @@ import redis as redis_lib
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import settings_for_tests
+from tests.conftest import fresh_database, settings_for_tests
 from tests.helpers import stop_process
 from webapp import create_app
-from webapp.extensions import db
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,21 +56,16 @@ def live_server(tmp_path):
     conn.flushdb()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    ctx = app.app_context()
-    ctx.push()
-    db.create_all()
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, tmp_path=tmp_path)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        db.session.remove()
-        db.drop_all()
-        ctx.pop()
-        conn.flushdb()
-        conn.close()
+    with fresh_database(app):
+        thread.start()
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, tmp_path=tmp_path)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            conn.flushdb()
+            conn.close()
 
 
 @pytest.fixture

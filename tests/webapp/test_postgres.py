@@ -1,42 +1,27 @@
-"""The same app on a real PostgreSQL (Debian's server, started by scripts/ensure_postgres.sh):
-migrations apply from scratch, registration works, and a refused import leaves nothing behind."""
+"""The same app on a real PostgreSQL (Debian's server, started by scripts/ensure_postgres.sh) even in a
+SQLite run: migrations apply from scratch, registration works, and a refused import leaves nothing
+behind. `pytest --db=postgres` runs every web test there (tests/conftest.py)."""
 from __future__ import annotations
 
 import io
-import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import BrowserClient, settings_for_tests
+from tests.conftest import BrowserClient, fresh_database, postgres_url, settings_for_tests
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import User
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    out = subprocess.run([str(ROOT / "scripts" / "ensure_postgres.sh")], check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
-
 
 @pytest.fixture
-def pg_app(pg_url, tmp_path, request):
-    from flask_migrate import upgrade
-
-    app = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": pg_url,
+def pg_app(tmp_path, request):
+    """The app on this run's PostgreSQL database (schema by the migrations, emptied), whatever --db says;
+    DB_LOCK_TIMEOUT from the test's parameter (indirect), else 15 s."""
+    app = create_app({**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": postgres_url(),
                       "DB_LOCK_TIMEOUT": getattr(request, "param", 15)})
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("drop schema public cascade"))
-            conn.execute(text("create schema public"))
-        upgrade()
+    with fresh_database(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_postgres_register_and_import(pg_app):
@@ -61,7 +46,7 @@ def test_postgres_register_and_import(pg_app):
 
 
 @pytest.mark.parametrize("pg_app", [1], indirect=True)  # lock_timeout 1 s
-def test_postgres_lock_timeout_answers_503_and_the_import_job_runs(pg_app, pg_url):
+def test_postgres_lock_timeout_answers_503_and_the_import_job_runs(pg_app):
     """A table locked by another connection longer than lock_timeout: 503 (page and API), nothing
     written, and the next request works; then a bulk import through its background job."""
     import uuid
@@ -81,7 +66,7 @@ def test_postgres_lock_timeout_answers_503_and_the_import_job_runs(pg_app, pg_ur
     def wrong_login():
         return client.post_form("/auth/login", {"username": "hs1", "password": "nope-nope"}, form_url="/auth/login")
 
-    other = create_engine(pg_url)
+    other = create_engine(pg_app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with other.connect() as holder:
             holder.execute(text('LOCK TABLE "user" IN EXCLUSIVE MODE'))  # readers pass, writers wait

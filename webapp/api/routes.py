@@ -22,6 +22,7 @@ from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from ..input_guards import MAX_ID, valid_id
 from ..extensions import db
 from ..models import ApiToken, Contest, Division, Problem, Submission, User, utcnow
 from ..services.scoreboard import load_scoreboard
@@ -48,6 +49,9 @@ def _api_error(exc: ApiError):
     return error(exc.status, exc.message, exc.headers)
 
 
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+@bp.errorhandler(413)  # the site answers these three with HTML pages; a blueprint's code handler comes first
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     return error(exc.code or 500, exc.description or exc.name)
@@ -276,7 +280,7 @@ def create_submission():
     poll GET /api/v1/submissions/<id> until status is `done`)."""
     data = json_body()
     require_fields(data, {"problem_id": int, "language": str, "source": str})
-    problem = db.session.get(Problem, data["problem_id"])
+    problem = db.session.get(Problem, data["problem_id"]) if valid_id(data["problem_id"]) else None
     if problem is None:
         raise ApiError(404, f"No problem with id {data['problem_id']}.")
     try:
@@ -301,8 +305,8 @@ def list_submissions():
     for name in ("problem_id", "contest_id", "user_id", "limit"):
         raw = request.args.get(name)
         if raw is not None:
-            if not raw.isdigit():
-                raise ApiError(422, f"Invalid query parameter: {name} must be a positive integer.")
+            if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+                raise ApiError(422, f"Invalid query parameter: {name} must be a positive integer (at most {MAX_ID}).")
             args[name] = int(raw)
     if is_staff(user):
         if "user_id" in args:

@@ -313,12 +313,13 @@ def division_delete(contest_id: int, division_id: int):
     division = _division(contest, division_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    used = db.session.scalar(select(func.count(Participation.id)).where(Participation.division_id == division.id))
-    if used or division.problems:
+    from ..services.deletion import blocking_tables, delete_with_settings
+
+    if blocking_tables(division):
         flash(_("Bảng %(d)s đã có thí sinh hoặc đề bài nên không xoá được.", d=division.code), "error")
     else:
         audit(current_user, "division.delete", f"division:{division.id}", code=division.code)
-        db.session.delete(division)
+        delete_with_settings(division)
         db.session.commit()
         flash(_("Đã xoá bảng."), "success")
     return redirect(url_for(".contest_manage", contest_id=contest.id))
@@ -449,11 +450,13 @@ def problem_delete(problem_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     contest_id = problem.division.contest_id
-    if db.session.scalar(select(func.count(Submission.id)).where(Submission.problem_id == problem.id)):
+    from ..services.deletion import blocking_tables, delete_with_settings
+
+    if blocking_tables(problem):  # submissions, clarifications, appeals about it
         flash(_("Bài %(c)s đã có bài nộp nên không xoá được; hãy ẩn bài.", c=problem.code), "error")
         return redirect(url_for(".problem_preview", problem_id=problem.id))
     audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, path=problem.package_path)
-    db.session.delete(problem)
+    delete_with_settings(problem)
     db.session.commit()
     flash(_("Đã xoá bài."), "success")
     return redirect(url_for(".contest_manage", contest_id=contest_id))
