@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# `make compose`: run the whole system with Docker Compose, no container registry needed.
+#
+#   scripts/compose.sh build   build the images: debian:bookworm-slim (scripts/ensure_base_image.sh),
+#                              the judge image (scripts/build_image.sh), tinhoctre-web (./Dockerfile,
+#                              Python packages from build/wheels made here with the host's pip),
+#                              tinhoctre-redis and tinhoctre-postgres (deploy/*, Debian packages)
+#   scripts/compose.sh up      build, write .env on first use (random SECRET_KEY and POSTGRES_PASSWORD),
+#                              start web, $WORKERS workers, sweeper, redis, postgres in the background
+#                              and wait until web and every worker are healthy
+#   scripts/compose.sh down    stop and remove the containers (the data volumes stay)
+#   scripts/compose.sh ARGS    any other compose command (ps, logs -f worker, exec web flask ...)
+#
+# Compose: `docker compose` when the plugin exists, else Debian's `docker-compose` package (installed
+# here when missing). Settings come from .env (see .env.example) or the environment.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+compose_cmd() {
+    if docker compose version >/dev/null 2>&1; then
+        COMPOSE=(docker compose)
+    else
+        "$ROOT/scripts/ensure_apt.sh" docker-compose
+        COMPOSE=(docker-compose)
+    fi
+}
+
+build_wheels() {
+    # The site's Python packages for the image, fetched by pip on the host (its index, caches and
+    # find-links): the image build itself never reaches a package index. Debian's /usr/bin/python3 is
+    # the image's Python (same release), so environment markers resolve the same way.
+    "$ROOT/scripts/ensure_apt.sh" python3-venv
+    [ -x build/wheel-venv/bin/pip ] || /usr/bin/python3 -m venv build/wheel-venv
+    rm -rf build/wheels
+    mkdir -p build/wheels
+    build/wheel-venv/bin/pip wheel -q --wheel-dir build/wheels . >build/wheels.log 2>&1 ||
+        { cat build/wheels.log >&2; echo "cannot make the wheels of the site's Python packages" >&2; exit 1; }
+}
+
+build() {
+    local t0=$SECONDS
+    "$ROOT/scripts/ensure_docker.sh" >/dev/null
+    "$ROOT/scripts/ensure_base_image.sh"
+    "$ROOT/scripts/build_image.sh" | tail -n 1
+    build_wheels
+    echo ">> building tinhoctre-redis, tinhoctre-postgres, tinhoctre-web"
+    docker build -q -t tinhoctre-redis:latest deploy/redis >/dev/null
+    docker build -q -t tinhoctre-postgres:latest deploy/postgres >/dev/null
+    docker build -q -t tinhoctre-web:latest . >/dev/null
+    echo ">> images ready in $((SECONDS - t0)) s"
+}
+
+ensure_env() {
+    [ -f .env ] && return 0
+    umask 077
+    {
+        echo "# made by scripts/compose.sh on first use; see .env.example for every setting"
+        echo "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        echo "POSTGRES_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+    } >.env
+    echo ">> wrote .env (SECRET_KEY, POSTGRES_PASSWORD)"
+}
+
+# The value of a setting: the environment first, then .env, then the default.
+setting() {
+    local name=$1 default=$2 value
+    value="${!name:-}"
+    if [ -z "$value" ] && [ -f .env ]; then
+        value="$(sed -n "s/^$name=//p" .env | tail -n 1)"
+    fi
+    echo "${value:-$default}"
+}
+
+up() {
+    build
+    ensure_env
+    local data workers port t0=$SECONDS
+    data="$(setting TINHOCTRE_DATA /srv/tinhoctre)"
+    workers="$(setting WORKERS 2)"
+    port="$(setting WEB_PORT 5000)"
+    mkdir -p "$data/problems" "$data/io"
+    "${COMPOSE[@]}" up -d --no-build --scale worker="$workers"
+    wait_healthy "$workers"
+    echo ">> site on http://127.0.0.1:$port (up in $((SECONDS - t0)) s; $workers worker(s); data in $data)"
+}
+
+# Wait until web and every worker container report healthy (COMPOSE_WAIT_SECONDS, default 300).
+wait_healthy() {
+    local want=$1 deadline=$((SECONDS + ${COMPOSE_WAIT_SECONDS:-300})) ids healthy states
+    while :; do
+        ids="$("${COMPOSE[@]}" ps -q web worker)"
+        states="$( [ -n "$ids" ] && docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' $ids)"
+        healthy="$(grep -c ' healthy$' <<<"$states" || true)"
+        [ "$healthy" -ge $((want + 1)) ] && return 0
+        if [ $SECONDS -ge $deadline ]; then
+            echo "not healthy after ${COMPOSE_WAIT_SECONDS:-300} s:" >&2
+            echo "$states" >&2
+            return 1
+        fi
+        sleep 2
+    done
+}
+
+# sourced (scripts/compose_check.sh): the functions only
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 0; fi
+compose_cmd
+case "${1:-up}" in
+    build) build ;;
+    up) up ;;
+    down) "${COMPOSE[@]}" down --remove-orphans ;;
+    *) "${COMPOSE[@]}" "$@" ;;
+esac
