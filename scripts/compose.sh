@@ -3,7 +3,7 @@
 #
 #   scripts/compose.sh build   build the images: debian:bookworm-slim (scripts/ensure_base_image.sh),
 #                              the judge image (scripts/build_image.sh), tinhoctre-web (./Dockerfile,
-#                              Python packages from build/wheels made here with the host's pip),
+#                              Python packages from build/wheels, made here with the host's pip),
 #                              tinhoctre-redis and tinhoctre-postgres (deploy/*, Debian packages)
 #   scripts/compose.sh up      build, write .env on first use (random SECRET_KEY and POSTGRES_PASSWORD),
 #                              start web, $WORKERS workers, sweeper, redis, postgres in the background
@@ -28,15 +28,26 @@ compose_cmd() {
 }
 
 build_wheels() {
-    # The site's Python packages for the image, fetched by pip on the host (its index, caches and
-    # find-links): the image build itself never reaches a package index. Debian's /usr/bin/python3 is
-    # the image's Python (same release), so environment markers resolve the same way.
+    # The wheels of the site's dependencies (pyproject.toml), fetched by pip on the host (its index,
+    # caches and find-links): the image build never reaches a package index. Debian's /usr/bin/python3 is
+    # the image's Python (same release), so environment markers resolve the same way. Remade only when
+    # pyproject.toml changes, so the image layer that installs them stays cached.
+    local stamp
+    stamp="$(sha256sum pyproject.toml | cut -c1-16)"
+    [ "$(cat build/wheels/.pyproject 2>/dev/null)" = "$stamp" ] && return 0
     "$ROOT/scripts/ensure_apt.sh" python3-venv
     [ -x build/wheel-venv/bin/pip ] || /usr/bin/python3 -m venv build/wheel-venv
     rm -rf build/wheels
     mkdir -p build/wheels
-    build/wheel-venv/bin/pip wheel -q --wheel-dir build/wheels . >build/wheels.log 2>&1 ||
+    /usr/bin/python3 -c 'import tomllib, sys; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+        >build/wheels/requirements.txt
+    build/wheel-venv/bin/pip wheel -q --wheel-dir build/wheels -r build/wheels/requirements.txt >build/wheels.log 2>&1 ||
         { cat build/wheels.log >&2; echo "cannot make the wheels of the site's Python packages" >&2; exit 1; }
+    echo "$stamp" >build/wheels/.pyproject
+}
+
+image() {  # NAME CONTEXT: build NAME:latest, its output shown only when it fails
+    docker build -t "$1:latest" "$2" >"build/$1.log" 2>&1 || { cat "build/$1.log" >&2; echo "cannot build $1" >&2; exit 1; }
 }
 
 build() {
@@ -44,11 +55,12 @@ build() {
     "$ROOT/scripts/ensure_docker.sh" >/dev/null
     "$ROOT/scripts/ensure_base_image.sh"
     "$ROOT/scripts/build_image.sh" | tail -n 1
+    mkdir -p build
     build_wheels
     echo ">> building tinhoctre-redis, tinhoctre-postgres, tinhoctre-web"
-    docker build -q -t tinhoctre-redis:latest deploy/redis >/dev/null
-    docker build -q -t tinhoctre-postgres:latest deploy/postgres >/dev/null
-    docker build -q -t tinhoctre-web:latest . >/dev/null
+    image tinhoctre-redis deploy/redis
+    image tinhoctre-postgres deploy/postgres
+    image tinhoctre-web .
     echo ">> images ready in $((SECONDS - t0)) s"
 }
 

@@ -66,6 +66,8 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM  # interrupted: still take the stack down (cleanup)
 
 t=$SECONDS
 "${COMPOSE[@]}" up -d --no-build --scale worker="$WORKERS"
