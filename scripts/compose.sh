@@ -5,14 +5,16 @@
 #                              the judge image (scripts/build_image.sh), tinhoctre-web (./Dockerfile,
 #                              Python packages from build/wheels, made here with the host's pip),
 #                              tinhoctre-redis and tinhoctre-postgres (deploy/*, Debian packages)
-#   scripts/compose.sh up      build, write .env on first use (random SECRET_KEY and POSTGRES_PASSWORD),
+#   scripts/compose.sh up      build, give .env the secrets it lacks (random SECRET_KEY, POSTGRES_PASSWORD,
+#                              REDIS_PASSWORD),
 #                              start web, $WORKERS workers, sweeper, redis, postgres in the background
 #                              and wait until web and every worker are healthy
-#   scripts/compose.sh down    stop and remove the containers (the data volumes stay)
+#   scripts/compose.sh down    stop and remove the containers (the data volumes stay; `down -v` drops them)
 #   scripts/compose.sh ARGS    any other compose command (ps, logs -f worker, exec web flask ...)
 #
 # Compose: `docker compose` when the plugin exists, else Debian's `docker-compose` package (installed
-# here when missing). Settings come from .env (see .env.example) or the environment.
+# here when missing). Settings come from .env (see .env.example) or the environment; REMOTE_WORKERS=1 adds
+# deploy/compose.remote-workers.yml (Redis and PostgreSQL published for workers on other hosts).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +26,9 @@ compose_cmd() {
     else
         "$ROOT/scripts/ensure_apt.sh" docker-compose
         COMPOSE=(docker-compose)
+    fi
+    if [ "$(setting REMOTE_WORKERS 0)" = 1 ]; then  # publish Redis and PostgreSQL for other hosts
+        COMPOSE+=(-f docker-compose.yml -f deploy/compose.remote-workers.yml)
     fi
 }
 
@@ -65,14 +70,17 @@ build() {
 }
 
 ensure_env() {
-    [ -f .env ] && return 0
+    # .env gets a random value for each secret it lacks (and is created if missing)
+    local name value added=()
     umask 077
-    {
-        echo "# made by scripts/compose.sh on first use; see .env.example for every setting"
-        echo "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
-        echo "POSTGRES_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-    } >.env
-    echo ">> wrote .env (SECRET_KEY, POSTGRES_PASSWORD)"
+    [ -f .env ] || echo "# made by scripts/compose.sh; see .env.example for every setting" >.env
+    for name in SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD; do
+        grep -q "^$name=" .env && continue
+        value="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+        echo "$name=$value" >>.env
+        added+=("$name")
+    done
+    if [ ${#added[@]} -gt 0 ]; then echo ">> wrote ${added[*]} to .env"; fi
 }
 
 # The value of a setting: the environment first, then .env, then the default.
@@ -121,6 +129,6 @@ compose_cmd
 case "${1:-up}" in
     build) build ;;
     up) up ;;
-    down) "${COMPOSE[@]}" down --remove-orphans ;;
+    down) shift; "${COMPOSE[@]}" down --remove-orphans "$@" ;;
     *) "${COMPOSE[@]}" "$@" ;;
 esac

@@ -21,7 +21,7 @@ source "$ROOT/scripts/compose.sh"  # build, compose_cmd, wait_healthy; cd to the
 T0=$SECONDS
 if [ -z "${SKIP_BUILD:-}" ]; then build; fi
 T_BUILD=$((SECONDS - T0))
-compose_cmd
+REMOTE_WORKERS=0 compose_cmd  # nothing published but the web port, whatever .env says
 
 WORKERS="${WORKERS:-2}"
 TMP="$(mktemp -d /tmp/tinhoctre-compose-check.XXXXXX)"
@@ -32,6 +32,7 @@ mkdir -p "$DATA/problems" "$DATA/io"
 cat >"$TMP/env" <<EOF
 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 POSTGRES_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+REDIS_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 TINHOCTRE_DATA=$DATA
 WEB_PORT=$PORT
 WEB_WORKERS=2

@@ -58,6 +58,11 @@ def test_compose_file_uses_only_images_we_build():
     assert services["sweeper"]["depends_on"]["web"] == {"condition": "service_healthy"}
     assert "/var/run/docker.sock:/var/run/docker.sock" in services["worker"]["volumes"]
     assert not any("docker.sock" in v for v in services["web"]["volumes"])
+    # Redis and PostgreSQL ask for passwords and are published only by the remote-workers override
+    assert "--requirepass" in " ".join(services["redis"]["command"])
+    assert "ports" not in services["redis"] and "ports" not in services["postgres"]
+    remote = yaml.safe_load((ROOT / "deploy" / "compose.remote-workers.yml").read_text())["services"]
+    assert set(remote) == {"redis", "postgres"} and all(set(s) == {"ports"} for s in remote.values())
 
 
 @pytest.mark.docker
