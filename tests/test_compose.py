@@ -106,15 +106,16 @@ def test_postgres_image_initialises_once_and_stops_cleanly_on_sigterm(compose_im
     assert docker("volume", "inspect", volume).returncode != 0
 
 
-@pytest.mark.docker
-def test_compose_check_judges_a_submission_and_leaves_nothing_behind(compose_images):
+def run_check(**env: str) -> str:
+    """Run scripts/compose_check.sh (images already built); its output. SIGTERM on timeout: the script
+    then takes its stack down."""
     proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "compose_check.sh")], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            env={**os.environ, "SKIP_BUILD": "1", "WORKERS": "2"})
+                            env={**os.environ, "SKIP_BUILD": "1", **env})
     try:
         out, _ = proc.communicate(timeout=900)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)  # the script takes its stack down on SIGTERM
+        os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=180)
         pytest.fail("compose_check.sh did not finish in 900 s:\n" + out[-6000:])
     assert proc.returncode == 0, out[-6000:]
@@ -124,3 +125,19 @@ def test_compose_check_judges_a_submission_and_leaves_nothing_behind(compose_ima
     for kind in (["ps", "-aq"], ["network", "ls", "-q"], ["volume", "ls", "-q"]):
         left = docker(*kind, "--filter", label)
         assert left.returncode == 0 and left.stdout.strip() == "", (kind, left.stdout)
+    assert docker("ps", "-aq", "--filter", f"name=^/{project}-remote-worker$").stdout.strip() == ""
+    return out
+
+
+@pytest.mark.docker
+def test_compose_check_judges_a_submission_and_leaves_nothing_behind(compose_images):
+    out = run_check(WORKERS="2")
+    assert ", 2 worker(s)" in out
+
+
+@pytest.mark.docker
+def test_a_worker_on_another_host_judges_with_read_only_packages(compose_images):
+    """The README's worker-host recipe: no compose worker at all, one `docker run` worker that reaches
+    Redis and PostgreSQL through the published ports and reads the packages read-only."""
+    out = run_check(REMOTE_WORKER="1")
+    assert ", 0 worker(s), 1 remote worker" in out
