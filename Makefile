@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := webapp
 
-.PHONY: up test services docker postgres judge-image browser fonts translations db demo compose bench i18n
+.PHONY: up test services docker postgres judge-image browser fonts translations db demo compose compose-check compose-down bench i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -53,8 +53,14 @@ test: $(VENV)/.installed translations fonts services judge-image browser postgre
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 	$(VENV)/bin/python -m pytest -q --db=postgres tests/webapp $(PYTEST_ARGS)
 
-compose:
-	docker compose up --build
+compose:  # the whole system under Docker Compose, images built here with no registry (README)
+	@scripts/compose.sh up
+
+compose-down:  # stop the compose stack (data volumes kept)
+	@scripts/compose.sh down
+
+compose-check:  # throw-away stack: up, a submission judged through the API, down clean
+	@scripts/compose_check.sh
 
 bench: $(VENV)/.installed services judge-image
 	$(PY) bench/judge_bench.py

@@ -7,9 +7,8 @@
 # its own image under another name never retags the shared one.
 # Does nothing when the hash tag already exists.
 #
-# The base image debian:bookworm-slim is pulled; when no registry answers, it is built with
-# `debootstrap --variant=minbase bookworm` from the Debian mirror configured in apt's sources
-# (never a hard-coded host) and imported with `docker import`.
+# The base image debian:bookworm-slim comes from scripts/ensure_base_image.sh (pulled, or made with
+# debootstrap from the Debian mirror in apt's sources when no registry answers).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +16,6 @@ SANDBOX="$ROOT/sandbox"
 IMAGE_REPO="${JUDGE_IMAGE:-}"
 IMAGE_REPO="${IMAGE_REPO%:*}"
 REPO="${JUDGE_IMAGE_REPO:-${IMAGE_REPO:-tinhoctre-judge}}"
-BASE="debian:bookworm-slim"
 
 sandbox_hash() {
     (cd "$SANDBOX" && find . -type f -not -path '*/node_modules/*' -print0 | LC_ALL=C sort -z |
@@ -26,21 +24,7 @@ sandbox_hash() {
 }
 
 ensure_base() {
-    if docker image inspect "$BASE" >/dev/null 2>&1; then return 0; fi
-    if timeout 120 docker pull "$BASE" >/dev/null 2>&1; then return 0; fi
-    echo "no registry: building $BASE with debootstrap"
-    if ! command -v debootstrap >/dev/null 2>&1; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
-    fi
-    local mirror dir
-    mirror="$("$ROOT/scripts/debian_mirror.sh")" || { echo "no Debian bookworm mirror in apt sources" >&2; exit 1; }
-    echo "mirror: $mirror"
-    dir="$(mktemp -d /tmp/bookworm-root.XXXXXX)"
-    debootstrap --variant=minbase bookworm "$dir" "$mirror" >/tmp/debootstrap.log 2>&1 ||
-        { echo "debootstrap failed, see /tmp/debootstrap.log" >&2; exit 1; }
-    rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-    tar -C "$dir" -c . | docker import - "$BASE" >/dev/null
-    rm -rf "$dir"
+    "$ROOT/scripts/ensure_base_image.sh"
 }
 
 main() {
