@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -746,7 +746,8 @@ def rejudge_problem(problem_id: int):
         abort(400)
     subs = db.session.scalars(select(Submission).where(Submission.problem_id == problem.id).order_by(Submission.id)).all()
     n = rejudge(subs, current_user, form.reason.data or f"problem {problem.code}")
-    flash(_("Đã cho chấm lại %(n)s bài nộp của bài %(c)s.", n=n, c=problem.code), "success")
+    flash(ngettext("Đã cho chấm lại %(n)s bài nộp của bài %(c)s.", "Đã cho chấm lại %(n)s bài nộp của bài %(c)s.",
+                   n, n=n, c=problem.code), "success")
     return _rejudge_back(url_for(".problem_preview", problem_id=problem.id))
 
 
@@ -759,7 +760,8 @@ def rejudge_contest(contest_id: int):
         abort(400)
     subs = db.session.scalars(_contest_submissions(contest).order_by(Submission.id)).all()
     n = rejudge(subs, current_user, form.reason.data or f"contest {contest.id}")
-    flash(_("Đã cho chấm lại %(n)s bài nộp của cả cuộc thi.", n=n), "success")
+    flash(ngettext("Đã cho chấm lại %(n)s bài nộp của cả cuộc thi.", "Đã cho chấm lại %(n)s bài nộp của cả cuộc thi.",
+                   n, n=n), "success")
     return _rejudge_back(url_for(".queue", contest_id=contest.id))
 
 

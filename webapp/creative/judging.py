@@ -3,7 +3,7 @@ Thin views: access checks here, rules in services/creative_judging.py, writes in
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -279,7 +279,8 @@ def org_panel(division_id: int, round_: int):
             if k is None:
                 raise ops.CreativeRefused(_("Số giám khảo mỗi bài phải là một số nguyên."), 422, "per_entry")
             report = ops.run_assignment(division, round_, k, current_user)
-            flash(_("Đã phân công: %(n)s lượt chấm.", n=len(report.assignments)), "success")
+            flash(ngettext("Đã phân công: %(n)s lượt chấm.", "Đã phân công: %(n)s lượt chấm.",
+                           len(report.assignments), n=len(report.assignments)), "success")
         elif action == "add":
             entry, judge = _entry(_int(request.form.get("entry_id"), 0)), db.session.get(User, _int(request.form.get("judge_id"), 0))
             if judge is None or entry.division_id != division.id:
