@@ -115,7 +115,7 @@ def parse_students(
     username already exists in the database.
     """
     if len(data) > max_bytes:
-        raise ImportError_(str(_l("Tệp quá lớn: %(n)s KB, tối đa %(m)s KB.", n=len(data) // 1024, m=max_bytes // 1024)))
+        raise ImportError_(str(_l("Tệp quá lớn: %(n)s KiB, tối đa %(m)s KiB.", n=len(data) // 1024, m=max_bytes // 1024)))
     if not data:
         raise ImportError_(str(_l("Tệp rỗng.")))
     rows = _read_rows(filename, data)
