@@ -145,7 +145,7 @@ def parse_scores(division: Division, filename: str, data: bytes, max_bytes: int,
     if division_state(division.id) in FINAL_STATES:
         raise ScoreImportError(str(_l("Kết quả bảng %(d)s đã khoá: hãy mở khoá trước khi nhập điểm.", d=division.code)))
     if len(data) > max_bytes:
-        raise ScoreImportError(str(_l("Tệp quá lớn: %(n)s KB, tối đa %(m)s KB.", n=len(data) // 1024, m=max_bytes // 1024)))
+        raise ScoreImportError(str(_l("Tệp quá lớn: %(n)s KiB, tối đa %(m)s KiB.", n=len(data) // 1024, m=max_bytes // 1024)))
     if not data:
         raise ScoreImportError(str(_l("Tệp rỗng.")))
     rows = _read(filename, data)
