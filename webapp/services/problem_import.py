@@ -53,32 +53,42 @@ def _slot_of(root: Path) -> Path:
     return store / root.relative_to(store).parts[0] / root.relative_to(store).parts[1]
 
 
-def import_problem(
-    division: Division,
-    source: Path | str,
-    *,
-    ordinal: int | None = None,
-    publish: bool = False,
-    user: User | None = None,
-) -> Problem:
-    """Store and load a package, then add (and commit) a Problem row to the division.
+def prepare_package(division: Division, source: Path | str):
+    """Store and load a package and check that its code is free in the division; no Docker, no row.
 
-    Raises judge.problem.ProblemError (message names the offending file) and stores nothing when the
-    package is unusable.
+    Returns (root, loaded). Raises judge.problem.ProblemError (message names the offending file) and
+    leaves nothing in the store when the package is unusable.
     """
     if division.content != "programming":
         raise ProblemError(f"division {division.code} is for creative products, not programming problems")
     root = store_package(source, division.contest_id)
     try:
         loaded = load_problem(root)
-        compile_checker(loaded)  # a checker/validator that does not compile refuses the package
-        code = loaded.code.upper()
-        clash = db.session.scalar(select(Problem.id).where(Problem.division_id == division.id, Problem.code == code))
-        if clash:
-            raise ProblemError(f"division {division.code} already has a problem {code}; delete it or rename the package")
+        _check_code_free(division, loaded.code.upper())
     except Exception:
-        shutil.rmtree(_slot_of(root), ignore_errors=True)  # nothing of a refused package stays
+        discard_package(root)  # nothing of a refused package stays
         raise
+    return root, loaded
+
+
+def _check_code_free(division: Division, code: str) -> None:
+    clash = db.session.scalar(select(Problem.id).where(Problem.division_id == division.id, Problem.code == code))
+    if clash:
+        raise ProblemError(f"division {division.code} already has a problem {code}; delete it or rename the package")
+
+
+def discard_package(root: Path | str) -> None:
+    """Remove a stored package (its whole PROBLEMS_DIR/<contest>/<random> slot)."""
+    shutil.rmtree(_slot_of(Path(root)), ignore_errors=True)
+
+
+def add_problem(division: Division, root: Path | str, loaded, *, ordinal: int | None = None, publish: bool = False,
+                user: User | None = None) -> Problem:
+    """Add (and commit) the Problem row of a stored, loaded and checked package; audited.
+
+    The code is checked again (a second upload of the same code may have finished meanwhile)."""
+    code = loaded.code.upper()
+    _check_code_free(division, code)
     if ordinal is None:
         ordinal = db.session.scalar(select(func.count(Problem.id)).where(Problem.division_id == division.id))
     problem = Problem(
@@ -99,6 +109,30 @@ def import_problem(
     audit(user, "problem.import", f"problem:{problem.id}", division=division.code, code=code, path=str(root))
     db.session.commit()
     return problem
+
+
+def import_problem(
+    division: Division,
+    source: Path | str,
+    *,
+    ordinal: int | None = None,
+    publish: bool = False,
+    user: User | None = None,
+) -> Problem:
+    """Store and load a package, compile its checker (Docker: for the CLI and workers, never the web),
+    then add (and commit) a Problem row to the division.
+
+    Raises judge.problem.ProblemError (message names the offending file) and stores nothing when the
+    package is unusable.
+    """
+    root, loaded = prepare_package(division, source)
+    try:
+        compile_checker(loaded)  # a checker/validator that does not compile refuses the package
+        return add_problem(division, root, loaded, ordinal=ordinal, publish=publish, user=user)
+    except Exception:
+        db.session.rollback()
+        discard_package(root)
+        raise
 
 
 @lru_cache(maxsize=512)
