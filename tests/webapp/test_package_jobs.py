@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from judge import sandbox
 from webapp.extensions import db
-from webapp.models import AuditLog, Problem
+from webapp.models import AuditLog, Problem, ProblemPackage
 from webapp.services.package_jobs import tasks_queue
 
 DEMO = Path(__file__).resolve().parents[2] / "problems"
@@ -108,8 +108,9 @@ def test_checker_that_does_not_compile_refused_when_the_job_ends(app, client, ma
     assert r.status_code == 422
     assert "Gói đề không dùng được, chưa lưu gì" in html and "checker.cpp" in html
     assert count_problems() == 0
-    store = Path(app.config["PROBLEMS_DIR"]) / str(contest.id)
-    assert not store.exists() or not any(store.rglob("*.cpp"))
+    assert db.session.scalar(select(func.count()).select_from(ProblemPackage)) == 0  # nothing stored
+    store = Path(app.config["PROBLEMS_DIR"])
+    assert not store.exists() or not any(p.is_file() for p in store.rglob("*"))
 
 
 @pytest.mark.docker

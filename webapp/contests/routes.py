@@ -347,15 +347,15 @@ def problem_upload(contest_id: int, division_id: int):
             name = Path(upload.filename or "package.zip").name or "package.zip"
             path = tmp / name
             upload.save(path)
-            root, loaded = prepare_package(division, path)
+            root, loaded, digest = prepare_package(division, path)
             if needs_compile(loaded):  # compiled by a worker: the web never talks to Docker
                 try:
-                    upload_id = package_jobs.start_upload(division, root, loaded, current_user, name)
+                    upload_id = package_jobs.start_upload(division, digest, loaded, current_user, name)
                 except Exception:
-                    discard_package(root)
+                    discard_package(digest)
                     raise
             else:
-                problem = add_problem(division, root, loaded, user=current_user)
+                problem = add_problem(division, root, loaded, digest, user=current_user)
         except ProblemError as exc:
             error = str(exc).replace(str(tmp) + "/", "")
         finally:
@@ -388,6 +388,7 @@ def problem_upload_progress(contest_id: int, division_id: int, upload_id: str):
         flash(_("Đã tải lên bài %(c)s. Hãy xem trước và kiểm tra trước khi công bố.", c=status["code"]), "success")
         return redirect(url_for(".problem_preview", problem_id=status["problem_id"]))
     if status["state"] == "failed":
+        discard_package(status["hash"])  # this host's cached copy too (the worker forgot its own)
         error = status.get("error")
         if error == "lost":
             error = _("Việc biên dịch trình chấm bị gián đoạn (tiến trình nền dừng). Hãy tải lên lại.")
@@ -515,9 +516,11 @@ def problem_delete(problem_id: int):
     if blocking_tables(problem):  # submissions, clarifications, appeals about it
         flash(_("Bài %(c)s đã có bài nộp nên không xoá được; hãy ẩn bài.", c=problem.code), "error")
         return redirect(url_for(".problem_preview", problem_id=problem.id))
-    audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, path=problem.package_path)
+    audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, sha256=problem.package_hash)
+    digest = problem.package_hash
     delete_with_settings(problem)
     db.session.commit()
+    discard_package(digest)  # unless another problem has the same content
     flash(_("Đã xoá bài."), "success")
     return redirect(url_for(".contest_manage", contest_id=contest_id))
 
@@ -685,7 +688,7 @@ def _tests_total(problem: Problem) -> int | None:
     report = problem.verify_report or {}
     if report.get("summary", {}).get("tests"):
         return report["summary"]["tests"]
-    return test_count(problem.package_path)
+    return test_count(problem)
 
 
 def submission_data(sub: Submission) -> dict:

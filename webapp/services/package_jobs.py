@@ -72,11 +72,11 @@ def _report(**changes) -> None:
 
 
 # -- upload of a package with a program checker -------------------------------------------------------
-def start_upload(division: Division, root, loaded, user: User, filename: str) -> str:
+def start_upload(division: Division, digest: str, loaded, user: User, filename: str) -> str:
     """Queue the checker compilation of a stored package (see prepare_package); returns the upload id."""
     upload_id = secrets.token_hex(10)
     meta = {"kind": "upload", "owner": user.id, "division_id": division.id, "contest_id": division.contest_id,
-            "filename": filename, "code": loaded.code.upper(), "root": str(root), "state": "queued",
+            "filename": filename, "code": loaded.code.upper(), "hash": digest, "state": "queued",
             "error": None, "problem_id": None}
     tasks_queue().enqueue("webapp.tasks.package_upload_job", upload_id, job_id=upload_job_id(upload_id), meta=meta,
                           result_ttl=STATE_TTL, failure_ttl=STATE_TTL)
@@ -84,7 +84,7 @@ def start_upload(division: Division, root, loaded, user: User, filename: str) ->
 
 
 def upload_status(upload_id: str) -> dict | None:
-    """{kind, owner, division_id, contest_id, filename, code, state, error, problem_id} or None."""
+    """{kind, owner, division_id, contest_id, filename, code, hash, state, error, problem_id} or None."""
     return _status(upload_job_id(upload_id))
 
 
@@ -94,27 +94,29 @@ def run_upload_check(upload_id: str) -> str:
     from judge.problem import ProblemError
     from judge.program_checkers import compile_checker
 
+    from .packages import local_package
     from .problem_import import add_problem, discard_package
 
     job = get_current_job()
     meta = dict(job.meta) if job is not None else {}
-    root = meta["root"]
+    digest = meta["hash"]
     _report(state="compiling")
     try:
+        root = local_package(digest)  # fetched from the database into this worker's cache, hash checked
         loaded = load_problem(root)
         compile_checker(loaded)
         division = db.session.get(Division, meta["division_id"])
         if division is None:
             raise ProblemError("the division was deleted during the upload")
-        problem = add_problem(division, root, loaded, user=db.session.get(User, meta["owner"]))
+        problem = add_problem(division, root, loaded, digest, user=db.session.get(User, meta["owner"]))
     except ProblemError as exc:
         db.session.rollback()
-        discard_package(root)
+        discard_package(digest)
         _report(state="failed", error=str(exc))
         return "failed"
     except Exception as exc:  # e.g. no Docker engine on this worker: refused too, the organiser may retry
         db.session.rollback()
-        discard_package(root)
+        discard_package(digest)
         _report(state="failed", error=f"{type(exc).__name__}: {exc}")
         raise
     _report(state="done", problem_id=problem.id)
