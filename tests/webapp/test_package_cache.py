@@ -142,3 +142,22 @@ def test_two_workers_with_separate_caches_both_judge(app, make_contest, make_use
         assert hashlib.sha256(canonical_archive(cache / digest / "TONG")).hexdigest() == digest
     assert not Path(app.config["PROBLEMS_DIR"]).exists()
     assert db.session.get(Problem, problem.id).package_hash == digest
+
+
+def test_store_packages_gives_old_problems_a_hash(app, make_contest, tmp_path):
+    """Problems imported before packages were stored by content keep working and can be stored later."""
+    contest = make_contest()
+    old = write_problem(tmp_path / "old", tests=2)
+    kept = Problem(division=contest.divisions[0], code="TONG", title_vi="Tổng", package_path=str(old), format="themis")
+    gone = Problem(division=contest.divisions[0], code="MAT", title_vi="Mất", package_path="/nonexistent", format="themis")
+    db.session.add_all([kept, gone])
+    db.session.commit()
+    assert package_dir(kept) == old  # read from its path until stored
+    result = app.test_cli_runner().invoke(args=["store-packages"])
+    assert result.exit_code != 0
+    assert f"problem {kept.id}: stored" in result.output and f"problem {gone.id}: missing" in result.output
+    db.session.expire_all()
+    kept, gone = db.session.get(Problem, kept.id), db.session.get(Problem, gone.id)
+    assert kept.package_hash == hashlib.sha256(canonical_archive(old)).hexdigest()
+    assert package_dir(kept) == Path(app.config["PROBLEMS_DIR"]) / "cache" / kept.package_hash / "TONG"
+    assert gone.package_hash is None

@@ -146,3 +146,20 @@ def release_package(digest: str | None) -> None:
         db.session.delete(row)
         db.session.commit()
     shutil.rmtree(cache_dir() / digest, ignore_errors=True)
+
+
+def store_legacy_packages() -> dict[int, str]:
+    """Give every problem without a hash (imported before packages were stored by content) its package
+    from its package_path on this host: {problem id: "stored" | "missing"}. Commits per problem; a
+    problem whose folder is gone here is left unchanged (run this on the host that imported it)."""
+    out: dict[int, str] = {}
+    for problem in db.session.scalars(select(Problem).where(Problem.package_hash.is_(None)).order_by(Problem.id)).all():
+        path = Path(problem.package_path)
+        if not path.is_dir():
+            out[problem.id] = "missing"
+            continue
+        digest, _root = save_package(path)
+        problem.package_hash = digest
+        db.session.commit()
+        out[problem.id] = "stored"
+    return out
