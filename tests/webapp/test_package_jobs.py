@@ -141,3 +141,28 @@ def test_verify_runs_on_a_worker_and_the_page_shows_the_report(app, client, make
     assert problem.verify_report["status"] == "ok", problem.verify_report
     html = client.get(preview).get_data(as_text=True)
     assert "đúng như mong đợi" in html and "Đang kiểm tra gói đề trên máy chấm" not in html
+
+
+def test_upload_whose_worker_died_is_reported_and_its_package_forgotten(app, client, make_user, make_contest,
+                                                                         monkeypatch):
+    """A pending upload whose job failed without finishing (worker killed): refused, nothing kept."""
+    from rq.job import Job, JobStatus
+
+    organiser = make_user("btc", role="organiser")
+    contest = make_contest(divisions=(("C1", "upper_secondary", "programming"),))
+    division = contest.divisions[0]
+    client.login(organiser.username)
+    with web_without_docker(monkeypatch):
+        r = upload(client, contest, division, zip_of(DEMO / "capso", "capso"), "capso.zip")
+        assert r.status_code == 303
+        progress = r.headers["Location"]
+        assert db.session.scalar(select(func.count()).select_from(ProblemPackage)) == 1  # stored, pending
+        job = Job.fetch(f"package-upload-{progress.rsplit('/', 1)[1]}", connection=tasks_queue().connection)
+        job.set_status(JobStatus.FAILED)
+        assert client.get(progress + "/status").get_json()["state"] == "failed"
+        r = client.get(progress)
+        assert r.status_code == 422 and "bị gián đoạn" in r.get_data(as_text=True)
+    assert count_problems() == 0
+    assert db.session.scalar(select(func.count()).select_from(ProblemPackage)) == 0
+    store = Path(app.config["PROBLEMS_DIR"])
+    assert not any(p.is_file() for p in store.rglob("*"))
