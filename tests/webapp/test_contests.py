@@ -158,6 +158,7 @@ def test_upload_preview_publish(client, login, organiser, make_contest, make_use
     assert Path(problem.package_path).is_dir()
     page = client.get(f"/contests/problems/{problem.id}/preview").get_data(as_text=True)
     assert "Số test: 3" in page
+    assert f"Mã gói đề (sha256): {problem.package_hash[:16]}" in page
     assert "<strong>a</strong>" in page  # markdown rendered
     assert "<script>alert(1)</script>" not in page  # ...and sanitised
 
