@@ -3,7 +3,8 @@ context of its own, popped when it ends: its database session is removed then, s
 transaction outlives a job (SQLite allows one writer; a long-lived worker must hold nothing between
 jobs). The worker's own app context (webapp.worker) and a test's are left untouched.
 
-Queues: judge_job on JUDGE_QUEUE; import_students_job on TASKS_QUEUE ("tasks").
+Queues: judge_job on JUDGE_QUEUE; import_students_job, package_upload_job and package_verify_job on
+TASKS_QUEUE ("tasks").
 """
 from __future__ import annotations
 
@@ -199,3 +200,19 @@ def import_students_job(import_id: str) -> str:
         from .services.student_import import run_import
 
         return run_import(import_id)
+
+
+def package_upload_job(upload_id: str) -> str:
+    """Compile the checker of an uploaded package, then add its problem or refuse it (services.package_jobs)."""
+    with _app_context():
+        from .services.package_jobs import run_upload_check
+
+        return run_upload_check(upload_id)
+
+
+def package_verify_job(problem_id: int, user_id: int | None) -> str:
+    """Verify a stored problem (judges its example solutions) and store the report (services.package_jobs)."""
+    with _app_context():
+        from .services.package_jobs import run_verify_job
+
+        return run_verify_job(problem_id, user_id)
