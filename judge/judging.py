@@ -21,8 +21,13 @@ The submission's score and problemtools' aggregate verdict (``package_verdict``)
 scoring: every test equal, ``score = max_score × accepted / total``. The verdict shown is
 :func:`judge.result.overall_verdict`: AC only with full marks, else the first failed test's.
 
+A submission runs in a container of :func:`judge.sandbox.acquire`: a fresh one, or (unless
+``JUDGE_REUSE_SUBMISSIONS=0``) the one the previous submission of this worker used, reset and proven
+clean first (docs/sandbox.md, "Containers kept between submissions").
+
 A judge fault (:class:`~judge.sandbox.SandboxError`, :class:`~judge.checkers.CheckerError`) is
-retried once in a fresh container, then reported as SE; it is never blamed on the contestant.
+retried once in a fresh container (the faulty one is discarded), then reported as SE; it is never
+blamed on the contestant.
 """
 from __future__ import annotations
 
@@ -42,7 +47,8 @@ from judge.program_checkers import close_checkers
 from judge.languages import PROG_DIR, Language, get_language
 from judge.problem import Problem, TestCase
 from judge.result import JudgeResult, TestResult
-from judge.sandbox import (COMPILER_UID, RequestRefused, RunLimits, Sandbox,
+from judge import sandbox
+from judge.sandbox import (COMPILER_UID, RequestRefused, RunLimits, Sandbox,  # noqa: F401
                            SandboxError)
 
 try:  # group aggregation, owned by the packages side
@@ -168,7 +174,8 @@ class _Judging:
         timings: dict[str, float] = {}  # wall seconds per phase, for benchmarks and the logs
         t0 = time.perf_counter()
         try:
-            with Sandbox(memory_mib=mem, box_mib=box_mib) as box:
+            box = sandbox.acquire(memory_mib=mem, box_mib=box_mib)
+            try:
                 self.box = box
                 t1 = time.perf_counter()
                 timings["start"] = t1 - t0
@@ -185,6 +192,10 @@ class _Judging:
                     package_verdict, score = self.grade()
                 t3 = time.perf_counter()
                 timings["tests"] = t3 - t2
+            except BaseException:
+                box.discard()  # a fault (or a bug): this container is never used again
+                raise
+            sandbox.release(box)
             timings["stop"] = time.perf_counter() - t3
         finally:
             close_checkers(self.context)  # checker containers started for this submission

@@ -320,13 +320,21 @@ def close_checkers(context: CheckContext) -> None:
     context.cache.pop("program_checker", None)
 
 
+PROGRAM_CHECKER_KINDS = ("kattis", "themis", "testlib")
+
+
+def needs_compile(problem: Problem) -> bool:
+    """Whether the problem's checker is a program that must be compiled (in a sandbox) before use."""
+    return problem.checker.kind in PROGRAM_CHECKER_KINDS
+
+
 def compile_checker(problem: Problem) -> None:
     """Build the problem's program checker once, in a sandbox, and throw it away.
 
     Raises :class:`ProblemError` naming the checker source when it does not compile; used by
     ``judge verify`` (and by an import step) so that a broken package is refused up front.
     """
-    if problem.checker.kind not in ("kattis", "themis", "testlib"):
+    if not needs_compile(problem):
         return
     pc = ProgramChecker(problem)
     try:

@@ -193,6 +193,9 @@ class Sandbox:
         self._healthy = False  # True while the runner answers; False after any protocol failure
         self.ready_info: dict = {}
         self._peak_fd = -1  # host fd of the cgroup's peak counter, written to reset it per run
+        self._cgroup: Path | None = None  # host dir of the container's memory cgroup (v1), if writable
+        self.image_id = ""  # the image the container was created from (sha256:...)
+        self.uses = 0  # submissions judged in this container (see acquire())
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
@@ -274,6 +277,7 @@ class Sandbox:
         is not the runner's, so nothing is done there."""
         try:
             self.container.reload()
+            self.image_id = self.container.attrs.get("Image", "")
             pid = int(self.container.attrs["State"]["Pid"])
         except Exception:
             return
@@ -286,6 +290,8 @@ class Sandbox:
         except OSError:
             return
         self._peak_fd = fd
+        if os.access(d / "memory.limit_in_bytes", os.W_OK):
+            self._cgroup = d
 
     @property
     def peak_reset(self) -> bool:
@@ -296,11 +302,40 @@ class Sandbox:
         """Change the container's hard memory cap (memory = memory + swap) to ``mib`` MiB."""
         if self.container is None:
             raise SandboxError("the sandbox is not running")
+        if mib == self.memory_mib:
+            return
+        if self._cgroup is not None and self._write_cgroup_limit(mib):
+            self.memory_mib = mib
+            return
         try:
             self.container.update(mem_limit=f"{mib}m", memswap_limit=f"{mib}m")
         except Exception as exc:
             raise SandboxError(f"cannot set the container's memory to {mib} MiB: {exc}") from exc
         self.memory_mib = mib
+
+    def _write_cgroup_limit(self, mib: int) -> bool:
+        """Set the cap through the host's cgroup v1 files (a root worker), which costs two writes
+        instead of a round trip through the engine. memory+swap must stay >= memory, so it is
+        written first when the cap rises and last when it falls. False when a write failed (the
+        caller then asks the engine)."""
+        d = self._cgroup
+        assert d is not None
+        value = str(mib << 20).encode()
+        names = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
+        if not (d / names[0]).exists():
+            names = names[1:]
+        elif mib < self.memory_mib:
+            names.reverse()
+        try:
+            for name in names:
+                fd = os.open(d / name, os.O_WRONLY | os.O_CLOEXEC)
+                try:
+                    os.write(fd, value)
+                finally:
+                    os.close(fd)
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         """Stop the sandbox. When the runner is healthy, closing its request FIFO is enough: it
@@ -314,6 +349,7 @@ class Sandbox:
                 except OSError:
                     pass
         self._req = self._resp = self._peak_fd = -1
+        self._cgroup = None
         if self.container is not None:
             if not self._healthy:
                 try:
@@ -324,6 +360,47 @@ class Sandbox:
         if self.io is not None:
             shutil.rmtree(self.io, ignore_errors=True)
             self.io = None
+
+    def discard(self) -> None:
+        """Close after a fault: the container is removed by force, never reused."""
+        self._healthy = False
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._req >= 0 and self._healthy
+
+    def key(self) -> tuple:
+        """What a reused container must match: image, CPUs, pids and tmpfs sizes (the memory cap
+        is changed in place)."""
+        return (self.image, self.cpus, self.pids, self.box_mib, self.prog_mib, self.tmp_mib)
+
+    def reset(self, timeout: float = 60.0) -> dict:
+        """Make a used container as fresh as a new one, for the next submission (another
+        contestant's): the host empties the io dir (all but the FIFOs), the runner kills every
+        process, wipes both uids' files from /box, /prog, /tmp, /dev/shm, /dev/mqueue, removes every
+        System V IPC object and then checks that nothing is left. Raises SandboxError (and the
+        container must be discarded) unless the runner proves it clean."""
+        if not self.alive:
+            raise SandboxError("the sandbox is not running")
+        assert self.io is not None
+        for entry in os.scandir(self.io):
+            if entry.name not in ("req", "resp"):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+        try:
+            os.write(self._req, f"reset\tcontestant={CONTESTANT_UID}\tcompiler={COMPILER_UID}\n".encode())
+        except OSError as exc:
+            self._healthy = False
+            raise SandboxError(f"cannot write to the runner: {exc}") from exc
+        self._healthy = False  # until the reply proves it clean
+        reply = self._read_line(timeout)
+        if not (reply.get("reset") and reply.get("clean")):
+            raise SandboxError(f"the container could not be reset: {reply}")
+        self._healthy = True
+        return reply
 
     # -- files in /io -------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -476,6 +553,7 @@ def wait_for_removal(timeout: float = 60.0) -> None:
     races with it, each wait is bounded and followed by an inspect."""
     import docker
 
+    drain()  # containers kept for the next submission go too
     api = docker_client().api
     deadline = time.monotonic() + timeout
     for cid in list(CREATED_IDS):
@@ -512,3 +590,86 @@ def remove_leftovers(mine_only: bool = False) -> int:
         except Exception:
             pass
     return n
+
+
+# -- containers kept between submissions ------------------------------------------------------
+DEFAULT_REUSE_SUBMISSIONS = 50
+_idle: list[Sandbox] = []  # containers of this process waiting for the next submission
+_idle_lock = threading.Lock()
+IDLE_MAX = 2  # containers kept idle per process (one per concurrent judging thread is enough)
+
+
+def reuse_submissions() -> int:
+    """How many submissions one container judges before it is replaced:
+    ``$JUDGE_REUSE_SUBMISSIONS`` (default 50). 0 (or ``JUDGE_CONTAINER_REUSE=0``) restores the
+    old mode: a fresh container per submission."""
+    if os.environ.get("JUDGE_CONTAINER_REUSE", "").strip() == "0":
+        return 0
+    raw = os.environ.get("JUDGE_REUSE_SUBMISSIONS", "").strip()
+    if raw.isdigit():
+        return int(raw)
+    return DEFAULT_REUSE_SUBMISSIONS
+
+
+def _current_image_id(name: str) -> str | None:
+    try:
+        return docker_client().api.inspect_image(name)["Id"]
+    except Exception:
+        return None  # the engine will say more when a container is created
+
+
+def acquire(*, memory_mib: int, box_mib: int, **kwargs) -> Sandbox:
+    """A running sandbox for one submission: an idle container of this process that matches
+    (same image id, CPUs, sizes), judged fewer than :func:`reuse_submissions` submissions and
+    proven clean by :meth:`Sandbox.reset`, with its memory cap set to ``memory_mib``; else a new
+    one. Give it back with :func:`release` (or :meth:`Sandbox.discard` after a fault)."""
+    fresh = Sandbox(memory_mib=memory_mib, box_mib=box_mib, **kwargs)
+    if reuse_submissions() > 0:
+        with _idle_lock:
+            match = next((b for b in _idle if b.key() == fresh.key()), None)
+            if match is not None:
+                _idle.remove(match)
+        if match is not None:
+            try:
+                if match.image_id != _current_image_id(match.image):
+                    raise SandboxError("the judge image changed")
+                match.reset()
+                match.set_memory(memory_mib)
+                match.uses += 1
+                return match
+            except SandboxError:
+                match.discard()  # dead, hung, dirty or outdated: a fresh container instead
+    fresh.start()
+    fresh.uses = 1
+    return fresh
+
+
+def release(box: Sandbox) -> None:
+    """The submission is judged: keep the container for the next one if it is healthy and has
+    uses left, else close it (the engine removes it)."""
+    limit = reuse_submissions()
+    if not box.alive or box.uses >= limit:
+        box.close()
+        return
+    with _idle_lock:
+        _idle.append(box)
+        surplus = _idle[:-IDLE_MAX] if len(_idle) > IDLE_MAX else []
+        del _idle[:len(surplus)]
+    for old in surplus:
+        old.close()
+
+
+def drain() -> int:
+    """Close every idle container of this process (at exit, and before tests check that nothing
+    is left). Returns how many."""
+    with _idle_lock:
+        boxes = list(_idle)
+        _idle.clear()
+    for b in boxes:
+        b.close()
+    return len(boxes)
+
+
+import atexit  # noqa: E402
+
+atexit.register(drain)

@@ -40,6 +40,11 @@
  * the container -- removes strays; all zombies are reaped; then the uid's files are wiped from
  * the `wipe` directory, /tmp, /dev/shm and /dev/mqueue, and its System V IPC objects removed.
  *
+ * Between two submissions (a container is reused), the request line
+ *   reset<TAB>contestant=1500<TAB>compiler=1501
+ * kills every process, wipes both uids' files everywhere, removes every IPC object, and replies
+ * {"reset":true,"clean":...} after checking that nothing is left (see reset_container).
+ *
  * Capabilities needed: SETUID, SETGID (drop privileges, setfsuid for the wipe) and KILL.
  */
 #define _GNU_SOURCE
@@ -462,6 +467,105 @@ static void kill_all_and_reap(void)
         if (p < 0 && errno != EINTR)
             break;
     }
+}
+
+/* Count the entries of directory `path` (0 when it does not exist: nothing can be in it). */
+static int count_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT ? 0 : 1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Number of System V IPC objects left in the container's IPC namespace. */
+static int count_ipc(void)
+{
+    static const char *files[3] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"};
+    int n = 0;
+    for (int k = 0; k < 3; k++) {
+        FILE *f = fopen(files[k], "r");
+        if (!f)
+            continue;
+        char buf[512];
+        int lineno = 0;
+        while (fgets(buf, sizeof buf, f))
+            if (lineno++ > 0)
+                n++;
+        fclose(f);
+    }
+    return n;
+}
+
+/* Processes of the container other than the runner (PID 1). */
+static int count_processes(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*e->d_name && !*end && pid != 1)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Is `path` a directory owned by uid with mode 0755 (as the container was created)? */
+static int dir_as_created(const char *path, uid_t uid, mode_t mode)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+           (st.st_mode & 07777) == mode;
+}
+
+/* The reset between two submissions (request line "reset" with the two uids): kill and reap every
+   process, remove every file of both uids from /box, /prog, /tmp, /dev/shm and /dev/mqueue, every
+   System V IPC object; then PROVE the container is as created: no process but the runner, those
+   directories empty with their original owner and mode, no IPC object. The host keeps the
+   container only when the reply says clean. Environment and rlimits need nothing: every run gets
+   them from its request, and the runner's own never change. */
+static void reset_container(uid_t contestant, uid_t compiler)
+{
+    kill_all_and_reap();
+    static const char *shared[3] = {"/tmp", "/dev/shm", "/dev/mqueue"};
+    int left = 0;
+    uid_t uids[2] = {contestant, compiler};
+    for (int i = 0; i < 2; i++) {
+        setfsuid(uids[i]);
+        if (i == 0)
+            left += wipe_path("/box", contestant, 0);
+        else
+            left += wipe_path("/prog", compiler, 0);
+        for (int k = 0; k < 3; k++)
+            left += wipe_path(shared[k], uids[i], 1);
+        setfsuid(0);
+    }
+    wipe_ipc();
+    int procs = count_processes();
+    int files = count_entries("/box") + count_entries("/prog");
+    for (int k = 0; k < 3; k++)
+        files += count_entries(shared[k]);
+    int ipc = count_ipc();
+    int dirs = dir_as_created("/box", contestant, 0755) && dir_as_created("/prog", compiler, 0755);
+    long long usage = usage_fd >= 0 ? read_counter(usage_fd) : -1;
+    int clean = !left && !procs && !files && !ipc && dirs;
+    fprintf(resp,
+            "{\"ok\":true,\"reset\":true,\"clean\":%s,\"procs\":%d,\"files\":%d,\"ipc\":%d,"
+            "\"dirs\":%s,\"left\":%d,\"usage_kib\":%lld}\n",
+            clean ? "true" : "false", procs, files, ipc, dirs ? "true" : "false", left,
+            usage >= 0 ? usage / 1024 : -1);
+    fflush(resp);
 }
 
 static int parse_request(char *line, struct request *r)
@@ -967,6 +1071,15 @@ int main(int argc, char **argv)
         }
         if (!len)
             continue;
+        unsigned a, b;
+        char tail;
+        if (sscanf(line, "reset\tcontestant=%u\tcompiler=%u%c", &a, &b, &tail) == 2) {
+            if (a >= 1000 && b >= 1000)
+                reset_container(a, b);
+            else
+                reply_error("bad request");
+            continue;
+        }
         struct request r;
         if (parse_request(line, &r) < 0) {
             reply_error("bad request");

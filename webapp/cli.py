@@ -80,6 +80,18 @@ def register_contest_cli(app: Flask) -> None:
             raise click.ClickException(str(exc))
         click.echo(problem.id)
 
+    @app.cli.command("store-packages")
+    def store_packages_cmd():
+        """Store by content (database, sha256) the packages of problems imported before that existed, so
+        that workers on other hosts can fetch them. Run once on the host that holds their folders."""
+        from .services.packages import store_legacy_packages
+
+        result = store_legacy_packages()
+        for problem_id, status in result.items():
+            click.echo(f"problem {problem_id}: {status}")
+        if "missing" in result.values():
+            raise click.ClickException("some packages were not found on this host (see above)")
+
     @app.cli.command("rejudge")
     @click.option("--submission", "submission_ids", type=int, multiple=True, help="A submission id (repeatable).")
     @click.option("--problem", "problem_id", type=int, help="Every submission of a problem.")

@@ -5,7 +5,8 @@
 | SECRET_KEY       | generated once into instance/secret_key   | signs sessions and CSRF tokens           |
 | DATABASE_URL     | sqlite:///<instance>/tinhoctre.db         | SQLAlchemy URL; postgresql+psycopg://... |
 | REDIS_URL        | redis://127.0.0.1:6379/0                  | RQ queue and live progress               |
-| PROBLEMS_DIR     | <instance>/problems                       | where uploaded problem packages live     |
+| PROBLEMS_DIR     | <instance>/problems                       | staging of uploads; this host's files    |
+| PACKAGE_CACHE_DIR | <PROBLEMS_DIR>/cache                     | this host's packages by sha256, fetched from the database |
 | CREATIVE_DIR     | <instance>/creative                       | creative entry files (never served as static) |
 | JUDGE_QUEUE      | judge                                     | RQ queue name                            |
 | TASKS_QUEUE      | tasks                                     | RQ queue of background tasks (imports)   |
@@ -65,6 +66,7 @@ class Config:
             REDIS_URL=env("REDIS_URL", "redis://127.0.0.1:6379/0"),
             PROBLEMS_DIR=env("PROBLEMS_DIR", str(Path(instance_path) / "problems")),
             CREATIVE_DIR=env("CREATIVE_DIR", str(Path(instance_path) / "creative")),
+            PACKAGE_CACHE_DIR=env("PACKAGE_CACHE_DIR", ""),  # empty: PROBLEMS_DIR/cache (services.packages)
             JUDGE_QUEUE=env("JUDGE_QUEUE", "judge"),
             TASKS_QUEUE=env("TASKS_QUEUE", "tasks"),
             JUDGE_TIMEOUT=int(env("JUDGE_TIMEOUT", "600")),

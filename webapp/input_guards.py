@@ -6,7 +6,9 @@
   PostgreSQL's text columns cannot hold it, so the first query using it would fail."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from typing import Callable
+
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
@@ -36,6 +38,25 @@ def _nul_in(value) -> bool:
     return False
 
 
+def request_limit(limit: Callable[..., int | None]):
+    """Decorate a view that accepts larger uploads than MAX_CONTENT_LENGTH: `limit(**view_args)` gives
+    the request's size limit in bytes (None: the site's). Applied before anything reads the body —
+    the NUL check below parses forms, and a body parsed under the wrong limit is a wrong 413."""
+    def decorate(view):
+        view.request_limit = limit
+        return view
+    return decorate
+
+
+def apply_request_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "request_limit", None)
+    if limit is not None:
+        value = limit(**(request.view_args or {}))
+        if value:
+            request.max_content_length = value
+
+
 def nul_field() -> str | None:
     """Where the current request carries a NUL character: 'path', 'query', the form field's name,
     or 'JSON body'; None when it carries none."""
@@ -54,6 +75,7 @@ def nul_field() -> str | None:
 
 def reject_nul_bytes():
     """A before_request hook: 400 with a message naming the field when the request carries NUL."""
+    apply_request_limit()
     where = nul_field()
     if where is None:
         return None

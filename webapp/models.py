@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -152,13 +152,26 @@ class Participation(db.Model):
     __table_args__ = (UniqueConstraint("division_id", "user_id", name="uq_participation"),)
 
 
+class ProblemPackage(db.Model):
+    """A problem package stored by content: its canonical archive (services.packages), keyed by sha256.
+    Workers fetch it from here into their own cache; no folder is shared between hosts."""
+
+    __tablename__ = "problem_package"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Problem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     title_vi: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200), default="")
-    package_path: Mapped[str] = mapped_column(String(500))
+    package_path: Mapped[str] = mapped_column(String(500))  # the importing host's copy; others use package_hash
+    package_hash: Mapped[str | None] = mapped_column(ForeignKey("problem_package.sha256"), index=True)
     format: Mapped[str] = mapped_column(String(16))
     time_limit: Mapped[float] = mapped_column(Float, default=1.0)
     memory_limit: Mapped[int] = mapped_column(Integer, default=256)

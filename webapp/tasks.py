@@ -3,15 +3,18 @@ context of its own, popped when it ends: its database session is removed then, s
 transaction outlives a job (SQLite allows one writer; a long-lived worker must hold nothing between
 jobs). The worker's own app context (webapp.worker) and a test's are left untouched.
 
-Queues: judge_job on JUDGE_QUEUE; import_students_job on TASKS_QUEUE ("tasks").
+Queues: judge_job on JUDGE_QUEUE; import_students_job, package_upload_job and package_verify_job on
+TASKS_QUEUE ("tasks").
 """
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
+from redis.exceptions import RedisError
 from rq import get_current_job
 
 from .extensions import db
@@ -54,17 +57,28 @@ class Lease:
 
     def _beat(self):
         while not self._stop.wait(self.seconds / 4):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Best effort: while Redis is away the lease lapses, and the attempt number (in the database)
+        still keeps a second attempt from writing over this one."""
+        try:
             self.conn.set(self.key, "1", ex=self.seconds)
+        except RedisError as exc:
+            logging.getLogger(__name__).warning("lease %s not refreshed: %s", self.key, exc)
 
     def __enter__(self):
-        self.conn.set(self.key, "1", ex=self.seconds)
+        self.refresh()
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.conn.delete(self.key)
+        try:
+            self.conn.delete(self.key)
+        except RedisError as exc:
+            logging.getLogger(__name__).warning("lease %s not released: %s", self.key, exc)
 
 
 def judge_job(submission_id: int) -> str:
@@ -126,12 +140,18 @@ def _judge(submission_id: int) -> str:
             memory=data.get("memory"), score=data.get("score"),
         ))
         db.session.commit()
-        conn.set(lease_key(submission_id), "1", ex=seconds)
-        if job is not None:
-            job.meta["progress"] = {"done": index + 1, "total": total}
-            job.save_meta()
+        # Live progress lives in Redis: losing it for a while must never turn into a judge fault
+        # (the graders report an exception from this callback as SE).
+        try:
+            lease.refresh()
+            if job is not None:
+                job.meta["progress"] = {"done": index + 1, "total": total}
+                job.save_meta()
+        except RedisError as exc:
+            current_app.logger.warning("progress of submission %s not published: %s", submission_id, exc)
 
-    with Lease(conn, lease_key(submission_id), seconds):
+    lease = Lease(conn, lease_key(submission_id), seconds)
+    with lease:
         try:
             problem = load_package(sub.problem)
             result = judge_submission(problem, sub.source, sub.language, on_progress=on_progress)
@@ -180,3 +200,19 @@ def import_students_job(import_id: str) -> str:
         from .services.student_import import run_import
 
         return run_import(import_id)
+
+
+def package_upload_job(upload_id: str) -> str:
+    """Compile the checker of an uploaded package, then add its problem or refuse it (services.package_jobs)."""
+    with _app_context():
+        from .services.package_jobs import run_upload_check
+
+        return run_upload_check(upload_id)
+
+
+def package_verify_job(problem_id: int, user_id: int | None) -> str:
+    """Verify a stored problem (judges its example solutions) and store the report (services.package_jobs)."""
+    with _app_context():
+        from .services.package_jobs import run_verify_job
+
+        return run_verify_job(problem_id, user_id)

@@ -51,6 +51,7 @@ def live_server(tmp_path):
     settings = settings_for_tests(tmp_path)
     # a queue of its own: other test runs may share Redis db 15, and their workers must not take our jobs
     settings["JUDGE_QUEUE"] = f"judge-test-{uuid.uuid4().hex[:8]}"
+    settings["TASKS_QUEUE"] = f"tasks-test-{uuid.uuid4().hex[:8]}"
     app = create_app(settings)
     conn = redis_lib.Redis.from_url(settings["REDIS_URL"])
     conn.flushdb()
@@ -78,8 +79,10 @@ def judge_worker(live_server):
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": app.config["REDIS_URL"],
         "JUDGE_QUEUE": app.config["JUDGE_QUEUE"],
+        "TASKS_QUEUE": app.config["TASKS_QUEUE"],
         "SECRET_KEY": "test-secret",
         "PROBLEMS_DIR": app.config["PROBLEMS_DIR"],
+        "PACKAGE_CACHE_DIR": str(live_server.tmp_path / "worker-cache"),  # its own: packages come from the database
         "SWEEP_QUEUED_SECONDS": "3",
     }
     commands = {

@@ -204,3 +204,31 @@ def test_organiser_sees_the_scoreboard_and_rejudges(live_server, judge_worker, p
     sub = db.session.get(Submission, ac.id)
     assert (sub.status, sub.verdict, sub.attempts) == ("done", "AC", 2)
     assert db.session.scalar(select(func.count(SubmissionTest.id)).where(SubmissionTest.submission_id == ac.id)) == 3
+
+
+def test_organiser_uploads_a_checker_package_and_verifies_it(live_server, judge_worker, page):
+    """The checker is compiled and the package verified by the worker; the pages follow both jobs."""
+    import io
+    import zipfile
+
+    contest, division = make_contest(live_server.tmp_path)
+    make_account("btc", role="organiser", full_name="Ban tổ chức")
+    demo = Path(__file__).resolve().parents[2] / "problems" / "capso"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in sorted(demo.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                z.write(f, "capso/" + str(f.relative_to(demo)))
+    package = live_server.tmp_path / "capso.zip"
+    package.write_bytes(buf.getvalue())
+
+    login(page, "btc")
+    page.goto(f"/contests/{contest.id}/divisions/{division.id}/upload")
+    page.set_input_files("input[name=package]", str(package))
+    page.get_by_role("button", name="Tải lên").click()
+    expect(page).to_have_url(re.compile(r"/contests/problems/\d+/preview$"), timeout=120_000)
+    expect(page.locator("body")).to_contain_text("Đã tải lên bài CAPSO")
+    page.get_by_role("button", name="Kiểm tra gói đề").click()
+    expect(page.locator("#package-job")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("đúng như mong đợi", timeout=180_000)
+    expect(page.locator("#package-job")).to_have_count(0)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from ..creative.entries import attachment_response
+from ..creative.entries import entry_upload_limit, attachment_response
+from ..input_guards import request_limit, valid_id
 from ..extensions import db
 from ..models import CreativeEntry, CreativeSettings, Division, EntryFile, User
 from ..services import creative_entries as svc
@@ -110,23 +111,30 @@ def _stage_request_files(division: Division) -> list:
     return staged
 
 
+def _body_id(data: dict, name: str) -> int:
+    """An id field of the body: an integer (or its digits as text, as multipart sends it) within
+    1..MAX_ID, else 422 naming the field; an id beyond MAX_ID is 404 (no such row can exist)."""
+    raw = data.get(name)
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ApiError(422, f"Invalid field: {name} must be a positive integer.")
+    if not valid_id(raw):
+        raise ApiError(404, f"No {name.removesuffix('_id')} with id {raw}.")
+    return raw
+
+
 def _division_of(data: dict) -> Division:
-    division_id = data.get("division_id")
-    if division_id is not None:
-        try:
-            division = db.session.get(Division, int(division_id))
-        except (TypeError, ValueError):
-            raise ApiError(422, "Invalid field: division_id must be an integer.")
+    if data.get("division_id") is not None:
+        division_id = _body_id(data, "division_id")
+        division = db.session.get(Division, division_id)
         if division is None:
             raise ApiError(404, f"No division with id {division_id}.")
         return division
     contest_id, code = data.get("contest_id"), data.get("division")
     if contest_id is None or not code:
         raise ApiError(422, "Missing field(s): division_id (or contest_id and division, the division code).")
-    try:
-        contest_id = int(contest_id)
-    except (TypeError, ValueError):
-        raise ApiError(422, "Invalid field: contest_id must be an integer.")
+    contest_id = _body_id(data, "contest_id")
     division = db.session.scalar(select(Division).where(Division.contest_id == contest_id,
                                                         Division.code == str(code).strip().upper()))
     if division is None:
@@ -160,6 +168,7 @@ def creative_entries():
 
 
 @bp.post("/creative/entries")
+@request_limit(lambda **_: _largest_entry_bytes() if request.mimetype == "multipart/form-data" else None)
 @token_required
 def creative_entry_create():
     """A student creates the team's entry: fields, `teammates` (usernames), files when multipart."""
@@ -214,6 +223,7 @@ def creative_entry_update(entry_id: int):
 
 
 @bp.post("/creative/entries/<int:entry_id>/files")
+@request_limit(entry_upload_limit)
 @token_required
 def creative_entry_files(entry_id: int):
     """Upload files (multipart; field name = kind). All or nothing."""

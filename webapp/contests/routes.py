@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from judge.languages import LANGUAGES
 from judge.problem import ProblemError
+from judge.program_checkers import needs_compile
 
 from ..auth.decorators import role_required
 from ..extensions import db
@@ -34,7 +35,8 @@ from ..models import (
 )
 from ..services import contests as svc
 from ..services.accounts import LEVEL_LABELS
-from ..services.problem_import import import_problem, load_package, test_count
+from ..services import package_jobs
+from ..services.problem_import import add_problem, discard_package, load_package, prepare_package, test_count
 from ..services.results import is_published
 from ..services.scoreboard import load_scoreboard
 from ..services.statements import pick_statement, read_sample, render_markdown, statement_html
@@ -50,7 +52,7 @@ from ..services.submissions import (
     submit,
     visible_contests,
 )
-from ..services.verification import run_verify, verify_available
+from ..services.verification import verify_available
 from . import bp
 from .forms import (
     ActionForm,
@@ -340,20 +342,69 @@ def problem_upload(contest_id: int, division_id: int):
     if form.validate_on_submit():
         upload = form.package.data
         tmp = Path(tempfile.mkdtemp(prefix="upload-"))
+        upload_id = problem = None
         try:
             name = Path(upload.filename or "package.zip").name or "package.zip"
             path = tmp / name
             upload.save(path)
-            problem = import_problem(division, path, user=current_user)
+            root, loaded, digest = prepare_package(division, path)
+            if needs_compile(loaded):  # compiled by a worker: the web never talks to Docker
+                try:
+                    upload_id = package_jobs.start_upload(division, digest, loaded, current_user, name)
+                except Exception:
+                    discard_package(digest)
+                    raise
+            else:
+                problem = add_problem(division, root, loaded, digest, user=current_user)
         except ProblemError as exc:
             error = str(exc).replace(str(tmp) + "/", "")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        if upload_id is not None:
+            return redirect(url_for(".problem_upload_progress", contest_id=contest.id, division_id=division.id,
+                                    upload_id=upload_id), 303)
         if error is None:
             flash(_("Đã tải lên bài %(c)s. Hãy xem trước và kiểm tra trước khi công bố.", c=problem.code), "success")
             return redirect(url_for(".problem_preview", problem_id=problem.id))
     status = 422 if form.is_submitted() else 200
     return render_template("contests/upload.html", form=form, contest=contest, division=division, error=error), status
+
+
+def _own_upload(contest: Contest, division: Division, upload_id: str) -> dict:
+    status = package_jobs.upload_status(upload_id)
+    if status is None or status.get("owner") != current_user.id or status.get("division_id") != division.id:
+        abort(404)
+    return status
+
+
+@bp.get("/<int:contest_id>/divisions/<int:division_id>/upload/<upload_id>")
+@role_required("organiser")
+def problem_upload_progress(contest_id: int, division_id: int, upload_id: str):
+    """A pending upload: its checker is being compiled by a worker; the problem exists once it compiled."""
+    contest = _contest(contest_id)
+    division = _division(contest, division_id)
+    status = _own_upload(contest, division, upload_id)
+    if status["state"] == "done":
+        flash(_("Đã tải lên bài %(c)s. Hãy xem trước và kiểm tra trước khi công bố.", c=status["code"]), "success")
+        return redirect(url_for(".problem_preview", problem_id=status["problem_id"]))
+    if status["state"] == "failed":
+        discard_package(status["hash"])  # this host's cached copy too (the worker forgot its own)
+        error = status.get("error")
+        if error == "lost":
+            error = _("Việc biên dịch trình chấm bị gián đoạn (tiến trình nền dừng). Hãy tải lên lại.")
+        return render_template("contests/upload.html", form=UploadForm(), contest=contest, division=division,
+                               error=error), 422
+    return render_template("contests/package_progress.html", contest=contest, division=division, status=status,
+                           url=url_for(".problem_upload_status", contest_id=contest.id, division_id=division.id,
+                                       upload_id=upload_id))
+
+
+@bp.get("/<int:contest_id>/divisions/<int:division_id>/upload/<upload_id>/status")
+@role_required("organiser")
+def problem_upload_status(contest_id: int, division_id: int, upload_id: str):
+    contest = _contest(contest_id)
+    status = _own_upload(contest, _division(contest, division_id), upload_id)
+    return jsonify(state=status["state"], final=status["state"] in package_jobs.FINAL_STATES, done=0, total=0)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -388,8 +439,13 @@ def problem_preview(problem_id: int):
         statement_html=statement_html(statement, _file_base(problem)) if statement else "",
         samples=_samples(loaded) if loaded else [], tests=loaded.tests() if loaded else [],
         report=problem.verify_report, verify_available=verify_available(), action=ActionForm(), limits=limits,
-        report_at=_parse_time((problem.verify_report or {}).get("at")),
+        report_at=_parse_time((problem.verify_report or {}).get("at")), verify_job=_verify_running(problem),
     )
+
+
+def _verify_running(problem: Problem) -> dict | None:
+    status = package_jobs.verify_status(problem.id)
+    return status if status is not None and status["state"] not in package_jobs.FINAL_STATES else None
 
 
 @bp.route("/problems/<int:problem_id>/verify", methods=["POST"])
@@ -398,15 +454,20 @@ def problem_verify(problem_id: int):
     problem = _problem(problem_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    report = run_verify(problem, current_user)
-    messages = {
-        "ok": (_("Kiểm tra xong: gói đề đạt."), "success"),
-        "failed": (_("Kiểm tra xong: gói đề có lỗi, xem báo cáo bên dưới."), "error"),
-        "error": (_("Không kiểm tra được gói đề, xem báo cáo bên dưới."), "error"),
-        "unavailable": (_("Công cụ chấm thử gói đề chưa sẵn sàng; mới kiểm tra được cấu trúc gói đề."), "info"),
-    }
-    flash(*messages.get(report.get("status"), (_("Đã kiểm tra."), "info")))
+    if package_jobs.start_verify(problem, current_user):
+        flash(_("Đã xếp việc kiểm tra gói đề; kết quả hiện ở đây khi xong."), "info")
+    else:
+        flash(_("Gói đề đang được kiểm tra."), "info")
     return redirect(url_for(".problem_preview", problem_id=problem.id))
+
+
+@bp.get("/problems/<int:problem_id>/verify/status")
+@role_required("organiser")
+def problem_verify_status(problem_id: int):
+    problem = _problem(problem_id)
+    status = package_jobs.verify_status(problem.id) or {"state": "done", "done": 0, "total": 0}
+    return jsonify(state=status["state"], final=status["state"] in package_jobs.FINAL_STATES,
+                   done=status.get("done", 0), total=status.get("total", 0))
 
 
 @bp.route("/problems/<int:problem_id>/publish", methods=["POST"])
@@ -455,9 +516,11 @@ def problem_delete(problem_id: int):
     if blocking_tables(problem):  # submissions, clarifications, appeals about it
         flash(_("Bài %(c)s đã có bài nộp nên không xoá được; hãy ẩn bài.", c=problem.code), "error")
         return redirect(url_for(".problem_preview", problem_id=problem.id))
-    audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, path=problem.package_path)
+    audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, sha256=problem.package_hash)
+    digest = problem.package_hash
     delete_with_settings(problem)
     db.session.commit()
+    discard_package(digest)  # unless another problem has the same content
     flash(_("Đã xoá bài."), "success")
     return redirect(url_for(".contest_manage", contest_id=contest_id))
 
@@ -625,7 +688,7 @@ def _tests_total(problem: Problem) -> int | None:
     report = problem.verify_report or {}
     if report.get("summary", {}).get("tests"):
         return report["summary"]["tests"]
-    return test_count(problem.package_path)
+    return test_count(problem)
 
 
 def submission_data(sub: Submission) -> dict:

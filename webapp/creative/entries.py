@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import nav
 from ..auth.decorators import role_required
 from ..extensions import csrf, db
+from ..input_guards import request_limit
 from ..models import CreativeEntry, Division, EntryFile, Role
 from ..services import creative_entries as svc
 from ..services.contests import local_to_utc, utc_to_local
@@ -62,7 +63,17 @@ def _form_error(form, exc: svc.EntryError) -> None:
 
 def _allow_upload_size(division: Division) -> None:
     """Let this request carry up to the division's per-entry limit (plus room for the form fields)."""
-    request.max_content_length = svc.settings_for(division).max_entry_mb * svc.MIB + svc.MIB
+    request.max_content_length = entry_request_limit(division)
+
+
+def entry_request_limit(division: Division) -> int:
+    return svc.settings_for(division).max_entry_mb * svc.MIB + svc.MIB
+
+
+def entry_upload_limit(entry_id: int, **_) -> int | None:
+    """The request limit of an upload to an entry (input_guards.request_limit): its division's."""
+    entry = db.session.get(CreativeEntry, entry_id)
+    return entry_request_limit(entry.division) if entry is not None else None
 
 
 def attachment_response(entry_file: EntryFile):
@@ -220,6 +231,7 @@ def entry_edit(entry_id: int):
 # -- files -------------------------------------------------------------------------------------------
 @csrf.exempt  # checked below, once the per-division size limit is set (the token is read from the body)
 @bp.route("/entries/<int:entry_id>/files", methods=["POST"])
+@request_limit(entry_upload_limit)
 @login_required
 def file_upload(entry_id: int):
     entry = _entry(entry_id)

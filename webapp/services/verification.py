@@ -23,18 +23,30 @@ from .statements import package_summary
 
 def _verifier():
     try:
-        from judge.verify import verify_problem
+        from judge.verify import verify_package
     except ImportError:
         return None
-    return verify_problem
+    return verify_package
+
+
+def _example_count(loaded) -> int:
+    try:
+        from judge.verify import find_submissions
+
+        return len(find_submissions(loaded))
+    except Exception:
+        return 0
 
 
 def verify_available() -> bool:
     return _verifier() is not None
 
 
-def run_verify(problem: Problem, user: User | None = None) -> dict:
-    """Verify `problem`'s stored package now; store and return the report (audited)."""
+def run_verify(problem: Problem, user: User | None = None, on_progress=None) -> dict:
+    """Verify `problem`'s stored package now; store and return the report (audited).
+
+    Judges in Docker: called by a worker (services.package_jobs), never by the web process.
+    on_progress(done, total) is called as each example submission is judged."""
     report: dict = {"at": utcnow().isoformat(timespec="seconds")}
     try:
         loaded = load_package(problem)
@@ -48,7 +60,16 @@ def run_verify(problem: Problem, user: User | None = None) -> dict:
             report["status"] = "unavailable"
         else:
             try:
-                result = json.loads(json.dumps(fn(loaded).to_dict(), default=str))
+                total, done = _example_count(loaded), []
+
+                def on_report(_r) -> None:
+                    done.append(1)
+                    if on_progress is not None:
+                        on_progress(len(done), max(total, len(done)))
+
+                if on_progress is not None:
+                    on_progress(0, total)
+                result = json.loads(json.dumps(fn(loaded, write=False, on_report=on_report).to_dict(), default=str))
             except Exception as exc:  # e.g. Docker unavailable
                 report.update(status="error", message=f"{type(exc).__name__}: {exc}")
             else:
