@@ -11,6 +11,28 @@ from .services.accounts import USERNAME_RE, check_grade, parse_level
 from .services.users import create_user, find_or_create_school, username_taken
 
 
+def contest_or_usage_error(contest_id: int):
+    """The contest of a --contest option, or a usage error naming the option."""
+    from .models import Contest
+
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        raise click.UsageError(f"--contest {contest_id}: no such contest")
+    return contest
+
+
+def division_or_usage_error(contest_id: int, code: str):
+    """The division of --contest ID --division CODE, or a usage error listing the contest's divisions."""
+    from .models import Division
+
+    contest = contest_or_usage_error(contest_id)
+    division = db.session.scalar(select(Division).where(Division.contest_id == contest_id, Division.code == code))
+    if division is None:
+        codes = ", ".join(d.code for d in contest.divisions) or "none"
+        raise click.UsageError(f"--division {code}: not in contest {contest_id} (divisions: {codes})")
+    return division
+
+
 def register_cli(app: Flask) -> None:
     register_contest_cli(app)
 
@@ -64,16 +86,9 @@ def register_contest_cli(app: Flask) -> None:
         """Import a problem package (folder or zip, any supported format); prints the problem id."""
         from judge.problem import ProblemError
 
-        from .models import Contest, Division
         from .services.problem_import import import_problem
 
-        contest = db.session.get(Contest, contest_id)
-        if contest is None:
-            raise click.UsageError(f"--contest {contest_id}: no such contest")
-        division = db.session.scalar(select(Division).where(Division.contest_id == contest_id, Division.code == division_code))
-        if division is None:
-            codes = ", ".join(d.code for d in contest.divisions) or "none"
-            raise click.UsageError(f"--division {division_code}: not in contest {contest_id} (divisions: {codes})")
+        division = division_or_usage_error(contest_id, division_code)
         try:
             problem = import_problem(division, path, publish=publish)
         except ProblemError as exc:

@@ -5,22 +5,15 @@ import json
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Contest, Division
+from ..cli import division_or_usage_error
+from ..models import Division
 
 creative_cli = AppGroup("creative", help="Creative products: judge assignment and rankings.")
 
 
 def _division(contest_id: int, code: str) -> Division:
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        raise click.UsageError(f"--contest {contest_id}: no such contest")
-    division = db.session.scalar(select(Division).where(Division.contest_id == contest_id, Division.code == code))
-    if division is None:
-        codes = ", ".join(d.code for d in contest.divisions) or "none"
-        raise click.UsageError(f"--division {code}: not in contest {contest_id} (divisions: {codes})")
+    division = division_or_usage_error(contest_id, code)
     if division.content != "creative":
         raise click.UsageError(f"--division {code}: a {division.content} division, not a creative one")
     return division

@@ -8,19 +8,12 @@ results_cli = AppGroup("results", help="Prize tally, qualifiers, external scores
 
 
 def _contest_division(contest_id: int, code: str | None):
-    from ..extensions import db
-    from ..models import Contest
+    from ..cli import contest_or_usage_error, division_or_usage_error
 
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        raise click.UsageError(f"--contest {contest_id}: no such contest")
     if code is None:
-        return contest, None
-    division = next((d for d in contest.divisions if d.code == code), None)
-    if division is None:
-        raise click.UsageError(f"--division {code}: not in contest {contest_id} "
-                               f"(divisions: {', '.join(d.code for d in contest.divisions)})")
-    return contest, division
+        return contest_or_usage_error(contest_id), None
+    division = division_or_usage_error(contest_id, code)
+    return division.contest, division
 
 
 def _rules_file(path: str | None):

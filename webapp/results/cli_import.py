@@ -9,10 +9,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import select
-
+from ..cli import division_or_usage_error
 from ..extensions import db
-from ..models import Contest, Division
 from ..services.score_import import ScoreImportError, parse_scores, store_scores
 from .cli import results_cli
 
@@ -25,13 +23,7 @@ from .cli import results_cli
 def import_scores_cmd(contest_id: int, division_code: str, reason: str, file: Path):
     """Import scores (XLSX/CSV with columns username,score or full name,school,score) for a division
     judged elsewhere; replaces earlier imported scores of the same users."""
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        raise click.UsageError(f"--contest {contest_id}: no such contest")
-    division = db.session.scalar(select(Division).where(Division.contest_id == contest_id, Division.code == division_code))
-    if division is None:
-        codes = ", ".join(d.code for d in contest.divisions) or "none"
-        raise click.UsageError(f"--division {division_code}: not in contest {contest_id} (divisions: {codes})")
+    division = division_or_usage_error(contest_id, division_code)
     try:
         rows, errors = parse_scores(division, file.name, file.read_bytes(),
                                     current_app.config["IMPORT_MAX_BYTES"], current_app.config["IMPORT_MAX_ROWS"])
