@@ -13,7 +13,7 @@ from ..input_guards import request_limit
 from ..models import CreativeEntry, Division, EntryFile, Role
 from ..services import creative_entries as svc
 from ..services.contests import local_to_utc, utc_to_local
-from . import bp
+from . import bp, creative_division_or_404, entry_or_404
 from .forms_entries import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -31,18 +31,8 @@ def _tz() -> str:
     return current_app.config["TIMEZONE"]
 
 
-def _creative_division(division_id: int) -> Division:
-    division = db.session.get(Division, division_id)
-    if division is None or division.content != "creative":
-        abort(404)
-    return division
-
-
-def _entry(entry_id: int) -> CreativeEntry:
-    entry = db.session.get(CreativeEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+_creative_division = creative_division_or_404
+_entry = entry_or_404
 
 
 def _entry_file(entry: CreativeEntry, file_id: int) -> EntryFile:

@@ -16,7 +16,7 @@ from ..models import ConflictOfInterest, Contest, CreativeEntry, Division, Schoo
 from ..services import creative_ops as ops
 from ..services.creative_judging import AGGREGATIONS
 from ..services.creative_ranking import division_ranking, round_scores, sheet_totals
-from . import bp
+from . import bp, creative_division_or_404, entry_or_404
 
 nav.add("creative.judge_home", _l("Chấm sản phẩm sáng tạo"), ("judge",))
 nav.add("creative.org_home", _l("Chấm sản phẩm sáng tạo (BTC)"), ("organiser",))
@@ -33,18 +33,8 @@ class CsrfForm(FlaskForm):
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def _creative_division(division_id: int) -> Division:
-    division = db.session.get(Division, division_id)
-    if division is None or division.content != "creative":
-        abort(404)
-    return division
-
-
-def _entry(entry_id: int) -> CreativeEntry:
-    entry = db.session.get(CreativeEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+_creative_division = creative_division_or_404
+_entry = entry_or_404
 
 
 def _round(round_: int) -> int:

@@ -21,7 +21,7 @@ from ..models import Contest, Division, ExternalScore
 from ..services import certificates as certs
 from ..services.exports import FORMATS, NotFinal, contest_qualifier_rows, division_state, prize_rows
 from ..services.score_import import ScoreImportError, division_max_score, parse_scores, store_scores
-from . import bp
+from . import bp, contest_or_404, division_or_404
 
 
 class ScoreImportForm(FlaskForm):
@@ -30,18 +30,8 @@ class ScoreImportForm(FlaskForm):
     submit = SubmitField(_l("Nhập điểm"))
 
 
-def _contest(contest_id: int) -> Contest:
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        abort(404)
-    return contest
-
-
-def _division(contest: Contest, division_id: int) -> Division:
-    division = db.session.get(Division, division_id)
-    if division is None or division.contest_id != contest.id:
-        abort(404)
-    return division
+_contest = contest_or_404
+_division = division_or_404
 
 
 def _not_final(contest: Contest, exc: NotFinal):

@@ -11,25 +11,18 @@ from sqlalchemy import select
 
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..models import Appeal, Contest, Division, ResultAdjustment, User
+from ..models import Appeal, Division, ResultAdjustment, User
 from ..services import results as svc
 from ..services.prizes import DEFAULT_RULE, LEVEL_NAMES, RuleError, fmt
-from . import bp
+from . import bp, contest_or_404
 from .labels import APPEAL_STATUS, AWARD_LABELS, PRIZE_REASONS, QUALIFIER_REASONS, STATE_LABELS, rule_errors, translate
 
 
-def _contest(contest_id: int) -> Contest:
-    contest = db.session.get(Contest, contest_id)
-    if contest is None:
-        abort(404)
-    return contest
+_contest = contest_or_404
 
 
 def _division(division_id: int) -> Division:
-    division = db.session.get(Division, division_id)
-    if division is None:
-        abort(404)
-    return division
+    return db.get_or_404(Division, division_id)
 
 
 def _organiser() -> bool:
