@@ -304,7 +304,7 @@ def _creative_entry_paths(bearer: list) -> dict:
                 "parameters": [entry_id],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _ref("CreativeFiles")}}},
                 "responses": {"201": {"description": "Stored.", **_json(_ref("CreativeFilesAdded"))},
-                              **_errors("401", "403", "404", "422"), **too_large, **wrong_type},
+                              **_errors("400", "401", "403", "404", "422"), **too_large, **wrong_type},
             },
         },
         "/creative/entries/{entry_id}/files/{file_id}": {
