@@ -17,7 +17,14 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import Contest, Division, Problem, audit
 from ..services import package_jobs
-from ..services.problem_import import add_problem, discard_package, load_package, prepare_package
+from ..services.deletion import delete_if_unused
+from ..services.problem_import import (
+    add_problem,
+    discard_package,
+    load_package,
+    parse_time_limit,
+    prepare_package,
+)
 from ..services.statements import pick_statement, statement_html
 from ..services.submissions import can_see_problem
 from ..services.verification import verify_available
@@ -180,11 +187,8 @@ def problem_publish(problem_id: int):
 def problem_limits(problem_id: int):
     problem = _problem(problem_id)
     form = LimitsForm()
-    try:
-        seconds = float((form.time_limit.data or "").replace(",", "."))
-    except ValueError:
-        seconds = 0.0
-    if form.validate_on_submit() and 0.05 <= seconds <= 60:
+    seconds = parse_time_limit(form.time_limit.data)
+    if form.validate_on_submit() and seconds is not None:
         problem.time_limit = seconds
         problem.memory_limit = form.memory_limit.data
         problem.ordinal = form.ordinal.data
@@ -203,14 +207,11 @@ def problem_delete(problem_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     contest_id = problem.division.contest_id
-    from ..services.deletion import blocking_tables, delete_with_settings
-
-    if blocking_tables(problem):  # submissions, clarifications, appeals about it
+    digest = problem.package_hash
+    # refused while submissions, clarifications or appeals refer to it
+    if not delete_if_unused(problem, current_user, "problem.delete", code=problem.code, sha256=digest):
         flash(_("Bài %(c)s đã có bài nộp nên không xoá được; hãy ẩn bài.", c=problem.code), "error")
         return redirect(url_for(".problem_preview", problem_id=problem.id))
-    audit(current_user, "problem.delete", f"problem:{problem.id}", code=problem.code, sha256=problem.package_hash)
-    digest = problem.package_hash
-    delete_with_settings(problem)
     db.session.commit()
     discard_package(digest)  # unless another problem has the same content
     flash(_("Đã xoá bài."), "success")

@@ -1,13 +1,11 @@
 """The public scoreboard (frozen near the end until results are published)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, current_app, render_template, request
 
 from ..models import utcnow
 from ..services.results import is_published
-from ..services.scoreboard import load_scoreboard
+from ..services.scoreboard import freeze_time, load_scoreboard
 from . import bp
 from ._common import _contest, _division, _organiser, _phase
 
@@ -26,7 +24,7 @@ def scoreboard(contest_id: int, division_id: int):
     unfrozen = _organiser() or published  # publishing the results lifts the freeze
     rows = load_scoreboard(division, frozen=not unfrozen)
     problems = [p for p in division.problems if p.published]
-    freeze_at = contest.end_at - timedelta(minutes=contest.freeze_minutes) if contest.freeze_minutes else None
+    freeze_at = freeze_time(contest.end_at, contest.freeze_minutes)
     now = utcnow()
     frozen_now = freeze_at is not None and now >= freeze_at
     context = dict(contest=contest, division=division, rows=rows, problems=problems, unfrozen=unfrozen, published=published,

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import LEVEL_ORDER, Contest, Division, Participation, User, audit, utcnow
 from ..services import contests as svc
 from ..services.accounts import LEVEL_LABELS
+from ..services.deletion import delete_if_unused
 from ..services.submissions import visible_contests
 from . import bp
 from ._common import _tz, _contest, _division, _can_view_contest, _phase
@@ -136,27 +137,16 @@ def _division_form(division: Division | None) -> DivisionForm:
 
 
 def _save_division(form: DivisionForm, contest: Contest, division: Division | None) -> Division | None:
-    code = form.code.data.strip().upper()
-    clash = db.session.scalar(select(Division.id).where(Division.contest_id == contest.id, Division.code == code))
-    if clash and (division is None or clash != division.id):
-        form.code.errors = list(form.code.errors) + [_("Cuộc thi đã có bảng %(c)s.", c=code)]
+    try:
+        division = svc.save_division(
+            contest, division, code=form.code.data, name=form.name.data, levels=form.levels.data or [],
+            content=form.content.data, languages=form.languages.data or [], allow_higher=form.allow_higher.data,
+            self_register=form.self_register.data, by=current_user,
+        )
+    except svc.DivisionRefused as exc:
+        field = getattr(form, exc.field)
+        field.errors = list(field.errors) + [str(exc)]
         return None
-    languages = form.languages.data or []
-    if form.content.data == "programming" and not languages:
-        form.languages.errors = list(form.languages.errors) + [_("Bảng lập trình cần ít nhất một ngôn ngữ.")]
-        return None
-    if division is None:
-        division = Division(contest_id=contest.id)
-        db.session.add(division)
-    division.code = code
-    division.name = form.name.data.strip()
-    division.levels = ",".join(lvl.value for lvl in LEVEL_ORDER if lvl.value in form.levels.data)
-    division.content = form.content.data
-    division.languages = ",".join(k for k in LANGUAGES if k in languages) if form.content.data == "programming" else ""
-    division.allow_higher = form.allow_higher.data
-    division.self_register = form.self_register.data
-    db.session.flush()
-    audit(current_user, "division.save", f"division:{division.id}", code=code)
     db.session.commit()
     return division
 
@@ -193,13 +183,9 @@ def division_delete(contest_id: int, division_id: int):
     division = _division(contest, division_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    from ..services.deletion import blocking_tables, delete_with_settings
-
-    if blocking_tables(division):
+    if not delete_if_unused(division, current_user, "division.delete", code=division.code):
         flash(_("Bảng %(d)s đã có thí sinh hoặc đề bài nên không xoá được.", d=division.code), "error")
     else:
-        audit(current_user, "division.delete", f"division:{division.id}", code=division.code)
-        delete_with_settings(division)
         db.session.commit()
         flash(_("Đã xoá bảng."), "success")
     return redirect(url_for(".contest_manage", contest_id=contest.id))

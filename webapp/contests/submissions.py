@@ -11,7 +11,7 @@ from judge.problem import ProblemError
 
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..models import Contest, Division, Problem, Submission, SubmissionStatus, User, utcnow
+from ..models import Problem, Submission, SubmissionStatus, User, utcnow
 from ..services import contests as svc
 from ..services.problem_import import load_package, test_count
 from ..services.statements import pick_statement, statement_html
@@ -19,6 +19,7 @@ from ..services.submissions import (
     MAX_SOURCE_BYTES,
     SubmissionRefused,
     can_see_problem,
+    contest_submissions,
     judge_queue,
     language_for_upload,
     prepare_source,
@@ -181,8 +182,7 @@ def submissions(contest_id: int):
     contest = _contest(contest_id)
     if not _can_view_contest(contest):
         abort(403)
-    q = (select(Submission).join(Problem, Problem.id == Submission.problem_id)
-         .join(Division, Division.id == Problem.division_id).where(Division.contest_id == contest.id))
+    q = contest_submissions(contest.id)
     if not _staff():
         q = q.where(Submission.user_id == current_user.id)
     else:
@@ -195,22 +195,17 @@ def submissions(contest_id: int):
 
 
 # -- organiser: queue and rejudging ------------------------------------------------------------------
-def _contest_submissions(contest: Contest):
-    return (select(Submission).join(Problem, Problem.id == Submission.problem_id)
-            .join(Division, Division.id == Problem.division_id).where(Division.contest_id == contest.id))
-
-
 @bp.route("/<int:contest_id>/queue")
 @role_required("organiser")
 def queue(contest_id: int):
     contest = _contest(contest_id)
     now = utcnow()
     waiting = db.session.scalars(
-        _contest_submissions(contest).where(Submission.status.in_([SubmissionStatus.QUEUED.value, SubmissionStatus.JUDGING.value]))
+        contest_submissions(contest.id).where(Submission.status.in_([SubmissionStatus.QUEUED.value, SubmissionStatus.JUDGING.value]))
         .order_by(Submission.created_at)
     ).all()
     recent = db.session.scalars(
-        _contest_submissions(contest).where(Submission.started_at.is_not(None))
+        contest_submissions(contest.id).where(Submission.started_at.is_not(None))
         .order_by(Submission.started_at.desc()).limit(50)
     ).all()
     waits = [s.queue_wait for s in recent if s.queue_wait is not None]
@@ -270,7 +265,7 @@ def rejudge_contest(contest_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    subs = db.session.scalars(_contest_submissions(contest).order_by(Submission.id)).all()
+    subs = db.session.scalars(contest_submissions(contest.id).order_by(Submission.id)).all()
     n = rejudge(subs, current_user, form.reason.data or f"contest {contest.id}")
     flash(ngettext("Đã cho chấm lại %(n)s bài nộp của cả cuộc thi.", "Đã cho chấm lại %(n)s bài nộp của cả cuộc thi.",
                    n, n=n), "success")
