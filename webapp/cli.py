@@ -113,8 +113,8 @@ def register_contest_cli(app: Flask) -> None:
     @click.option("--contest", "contest_id", type=int, help="Every submission of a contest.")
     def rejudge_cmd(submission_ids, problem_id, contest_id):
         """Re-judge submissions: given ids, a whole problem, or a whole contest."""
-        from .models import Division, Problem, Submission
-        from .services.submissions import rejudge
+        from .models import Submission
+        from .services.submissions import contest_submissions, rejudge
 
         query = select(Submission)
         if submission_ids:
@@ -122,7 +122,7 @@ def register_contest_cli(app: Flask) -> None:
         elif problem_id:
             query = query.where(Submission.problem_id == problem_id)
         elif contest_id:
-            query = query.join(Problem).join(Division).where(Division.contest_id == contest_id)
+            query = contest_submissions(contest_id, query)
         else:
             raise click.UsageError("give --submission ID, --problem ID or --contest ID")
         subs = db.session.scalars(query.order_by(Submission.id)).all()

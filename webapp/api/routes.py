@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from flask import current_app, g, jsonify, request, url_for
@@ -25,8 +25,15 @@ from werkzeug.exceptions import HTTPException
 from ..input_guards import MAX_ID, valid_id
 from ..extensions import db
 from ..models import ApiToken, Contest, Division, Problem, Submission, User, utcnow
-from ..services.scoreboard import load_scoreboard
-from ..services.submissions import SubmissionRefused, can_see_problem, participation, submit, visible_contests
+from ..services.scoreboard import freeze_time, load_scoreboard
+from ..services.submissions import (
+    SubmissionRefused,
+    can_see_problem,
+    contest_submissions,
+    participation,
+    submit,
+    visible_contests,
+)
 from ..services.users import authenticate
 from . import bp
 
@@ -238,7 +245,7 @@ def scoreboard(contest_id: int):
         if division.content != "programming":
             raise ApiError(422, f"Division {division.code} is for creative products and has no scoreboard.")
     frozen = not user.has_role("organiser")
-    freeze_at = contest.end_at - timedelta(minutes=contest.freeze_minutes) if contest.freeze_minutes else None
+    freeze_at = freeze_time(contest.end_at, contest.freeze_minutes)
     rows = load_scoreboard(division, frozen=frozen)
     problems = [p for p in division.problems if p.published]
     return jsonify(
@@ -318,8 +325,7 @@ def list_submissions():
     if "problem_id" in args:
         query = query.where(Submission.problem_id == args["problem_id"])
     if "contest_id" in args:
-        query = query.join(Problem, Problem.id == Submission.problem_id).join(Division, Division.id == Problem.division_id) \
-            .where(Division.contest_id == args["contest_id"])
+        query = contest_submissions(args["contest_id"], query)
     limit = min(max(args.get("limit", 50), 1), 200)
     subs = db.session.scalars(query.order_by(Submission.id.desc()).limit(limit)).all()
     return jsonify(submissions=[{k: v for k, v in submission_json(s).items() if k != "tests"} for s in subs])

@@ -10,4 +10,4 @@ bp = Blueprint("contests", __name__, url_prefix="/contests")
 nav.add("contests.contest_list", _l("Cuộc thi"), ())
 nav.add("contests.contest_new", _l("Tạo cuộc thi"), ("organiser",))
 
-from . import routes  # noqa: E402,F401
+from . import _common, messages, problems, scoreboard, setup, submissions  # noqa: E402,F401

@@ -77,6 +77,45 @@ def create_contest(user: User | None, *, name: str, year: int, round: str, start
 
 
 # -- entry rules -----------------------------------------------------------------------------------
+class DivisionRefused(ValueError):
+    """A division form that cannot be saved; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def save_division(contest: Contest, division: Division | None, *, code: str, name: str, levels: list[str],
+                  content: str, languages: list[str], allow_higher: bool, self_register: bool,
+                  by: User | None) -> Division:
+    """Create (division None) or update a division of `contest`, audited, not committed.
+
+    Rules: the code is stripped and upper-cased and must be unique within the contest (the division
+    itself aside); a programming division needs at least one language, a creative one keeps none.
+    Levels and languages are stored comma-joined in the canonical order (LEVEL_ORDER, LANGUAGES),
+    whatever order the form sent. Raises DivisionRefused(field, message) and changes nothing."""
+    code = code.strip().upper()
+    clash = db.session.scalar(select(Division.id).where(Division.contest_id == contest.id, Division.code == code))
+    if clash and (division is None or clash != division.id):
+        raise DivisionRefused("code", _("Cuộc thi đã có bảng %(c)s.", c=code))
+    languages = languages or []
+    if content == "programming" and not languages:
+        raise DivisionRefused("languages", _("Bảng lập trình cần ít nhất một ngôn ngữ."))
+    if division is None:
+        division = Division(contest_id=contest.id)
+        db.session.add(division)
+    division.code = code
+    division.name = name.strip()
+    division.levels = ",".join(lvl.value for lvl in LEVEL_ORDER if lvl.value in levels)
+    division.content = content
+    division.languages = ",".join(k for k in LANGUAGES if k in languages) if content == "programming" else ""
+    division.allow_higher = allow_higher
+    division.self_register = self_register
+    db.session.flush()
+    audit(by, "division.save", f"division:{division.id}", code=code)
+    return division
+
+
 def may_enter(user: User, division: Division) -> bool:
     """The level rule: own level, or a higher division that allows lower levels; never below."""
     level = LEVEL_INDEX.get(user.school_level or "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, select
 
 from ..extensions import db
+from ..models import audit
 
 SETTINGS_TABLES = {"division": ("creative_settings", "rubric_criterion", "creative_panel", "prize_rule")}
 
@@ -38,3 +39,14 @@ def delete_with_settings(row) -> None:
         if table.name in SETTINGS_TABLES.get(name, ()):
             db.session.execute(delete(table).where(column == row.id))
     db.session.delete(row)
+
+
+def delete_if_unused(row, user, action: str, **details) -> bool:
+    """The guarded delete of an organiser's page: False (nothing changed) while blocking_tables(row)
+    finds data referring to it; otherwise audit `action` on "<table>:<id>" with `details`, delete the
+    row with its settings and return True. Not committed."""
+    if blocking_tables(row):
+        return False
+    audit(user, action, f"{row.__table__.name}:{row.id}", **details)
+    delete_with_settings(row)
+    return True

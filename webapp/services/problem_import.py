@@ -163,3 +163,18 @@ def load_package(problem: Problem):
     loaded.time_limit = problem.time_limit
     loaded.memory_limit = problem.memory_limit
     return loaded
+
+
+TIME_LIMIT_RANGE = (0.05, 60.0)  # seconds, both ends allowed
+
+
+def parse_time_limit(text: str | None) -> float | None:
+    """A time limit typed by an organiser, in seconds: a decimal number with a point or a comma
+    ("1,5" = 1.5), accepted within TIME_LIMIT_RANGE inclusive; None when it is not a number or out
+    of range."""
+    try:
+        seconds = float((text or "").replace(",", "."))
+    except ValueError:
+        return None
+    low, high = TIME_LIMIT_RANGE
+    return seconds if low <= seconds <= high else None

@@ -96,6 +96,12 @@ def _icpc_cell(subs: list[Sub], start: datetime) -> Cell:
     return cell
 
 
+def freeze_time(end: datetime, freeze_minutes: int | None) -> datetime | None:
+    """When the scoreboard freezes: `end - freeze_minutes`; None when the contest has no freeze
+    (freeze_minutes 0 or empty). Submissions made at or after this instant are hidden while frozen."""
+    return end - timedelta(minutes=freeze_minutes) if freeze_minutes else None
+
+
 def compute_scoreboard(
     users: list[tuple[int, str, str]],
     problem_ids: list[int],
@@ -113,7 +119,7 @@ def compute_scoreboard(
     Submissions still being judged count as pending, never as scores. With frozen=True, submissions
     made at or after `end - freeze_minutes` are pending too.
     """
-    freeze_at = end - timedelta(minutes=freeze_minutes) if frozen and freeze_minutes else None
+    freeze_at = freeze_time(end, freeze_minutes) if frozen else None
     by_key: dict[tuple[int, int], list[Sub]] = {}
     pending: dict[tuple[int, int], int] = {}
     for s in sorted(subs, key=lambda s: s.created_at):

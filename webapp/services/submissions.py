@@ -16,7 +16,7 @@ from redis import Redis
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from judge.languages import LANGUAGES
 
@@ -32,6 +32,14 @@ class SubmissionRefused(Exception):
     def __init__(self, message: str, http_status: int = 422):
         super().__init__(message)
         self.http_status = http_status
+
+
+def contest_submissions(contest_id: int, query: Select | None = None) -> Select:
+    """`query` (default: every submission) narrowed to the submissions of one contest: those whose
+    problem belongs to one of the contest's divisions. Unordered; callers add order and limits."""
+    query = select(Submission) if query is None else query
+    return (query.join(Problem, Problem.id == Submission.problem_id)
+            .join(Division, Division.id == Problem.division_id).where(Division.contest_id == contest_id))
 
 
 def redis_conn() -> Redis:
