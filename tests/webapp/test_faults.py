@@ -232,6 +232,7 @@ if url.startswith("sqlite"):
 else:
     import psycopg
     conn = psycopg.connect("postgresql://" + url.split("://", 1)[1])
+    conn.execute("SET lock_timeout = '60s'")  # a test that cannot take the lock fails, never hangs
     conn.execute("LOCK TABLE submission, submission_test IN ACCESS EXCLUSIVE MODE")
 print("locked", flush=True)
 time.sleep(seconds)  # the fault: hold every write (and, without WAL, every read) for this long
@@ -250,6 +251,7 @@ def test_database_locked_for_a_while(app, contest):
     ids = submit_queue(contest)
     wait_for(lambda: "done" in statuses().values() and judging_with_progress(), 120,
              "one submission judged and another in the middle of judging", interval=0.02)
+    db.session.remove()  # this test's own read transaction would block the locker on PostgreSQL
     with subprocess.Popen([sys.executable, "-c", LOCKER, app.config["SQLALCHEMY_DATABASE_URI"], str(hold)],
                           stdout=subprocess.PIPE, text=True) as locker:
         assert locker.stdout.readline().strip() == "locked"
