@@ -35,6 +35,7 @@ def app(tmp_path, request):
     busy = getattr(request, "param", BUSY_TIMEOUT)
     settings = {**settings_for_tests(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lockup.db'}",
                 "DB_LOCK_TIMEOUT": busy, "TASKS_QUEUE": f"tasks-test-{uuid.uuid4().hex[:8]}"}
+    settings.pop("SQLALCHEMY_ENGINE_OPTIONS", None)  # --db=postgres adds PostgreSQL-only connect options
     app = create_app(settings)
     with app.app_context():
         db.create_all()
