@@ -97,4 +97,5 @@ ADVERSARIAL = [
 @example(source=ADVERSARIAL[8])
 @example(source=ADVERSARIAL[9])
 def test_any_source_gets_a_normal_verdict(judge, aplusb, language, source):
-    judged(judge(aplusb, source, language, time_limit=0.5))
+    data = judged(judge(aplusb, source, language, time_limit=0.5))
+    assert data["verdict"] in NORMAL, data  # never SE, never a traceback
