@@ -4,7 +4,7 @@ from flask import g, jsonify
 from ..extensions import db
 from ..models import Contest, Division
 from ..services.prizes import RuleError
-from ..services.results import qualifier_rows, tally_division
+from ..services.results import public_rows, qualifier_rows, tally_division
 from . import bp
 from .routes import ApiError, token_required
 
@@ -12,10 +12,6 @@ from .routes import ApiError, token_required
 def _organiser() -> None:
     if not g.api_user.has_role("organiser"):
         raise ApiError(403, "Only organisers may read the tally before it is published.")
-
-
-def _score(value):
-    return None if value is None else (int(value) if float(value).is_integer() else value)
 
 
 @bp.get("/results/divisions/<int:division_id>/tally")
@@ -30,9 +26,7 @@ def results_tally(division_id: int):
         rows = tally_division(division)
     except RuleError as exc:
         raise ApiError(422, f"The stored prize rule is invalid: {exc}") from None
-    return jsonify([{"username": r["username"], "full_name": r["full_name"], "unit": r["unit"],
-                     "score": _score(r["score"]), "rank": r["rank"], "award": r["award"], "reason": r["reason"]}
-                    for r in rows if r["rank"] is not None])
+    return jsonify(public_rows(rows, "award"))
 
 
 @bp.get("/results/contests/<int:contest_id>/qualifiers")
@@ -47,6 +41,4 @@ def results_qualifiers(contest_id: int):
         result = qualifier_rows(contest)
     except RuleError as exc:
         raise ApiError(422, f"No usable qualifier rule ({exc}); set one on the contest's results page.") from None
-    return jsonify([{"username": r["username"], "full_name": r["full_name"], "unit": r["unit"],
-                     "score": _score(r["score"]), "rank": r["rank"], "qualified": r["qualified"],
-                     "reason": r["reason"]} for r in result["rows"] if r["rank"] is not None])
+    return jsonify(public_rows(result["rows"], "qualified"))

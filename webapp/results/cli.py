@@ -23,10 +23,6 @@ def _rules_file(path: str | None):
         return fh.read()
 
 
-def _score(value):
-    return None if value is None else (int(value) if float(value).is_integer() else value)
-
-
 @results_cli.command("tally")
 @click.option("--contest", "contest_id", type=int, required=True, help="Contest id.")
 @click.option("--division", "code", required=True, help="Division code, e.g. B.")
@@ -36,15 +32,14 @@ def _score(value):
 def tally_cmd(contest_id, code, rules, as_json):
     """The prize tally of one division (live, with reasons)."""
     from ..services.prizes import RuleError
-    from ..services.results import tally_division
+    from ..services.results import public_rows, tally_division
 
     _contest, division = _contest_division(contest_id, code)
     try:
         rows = tally_division(division, _rules_file(rules))
     except RuleError as exc:
         raise click.UsageError(f"--rules {rules}: {exc}") from None
-    out = [{"username": r["username"], "full_name": r["full_name"], "unit": r["unit"], "score": _score(r["score"]),
-            "rank": r["rank"], "award": r["award"], "reason": r["reason"]} for r in rows if r["rank"] is not None]
+    out = public_rows(rows, "award")
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
@@ -60,16 +55,14 @@ def tally_cmd(contest_id, code, rules, as_json):
 def qualifiers_cmd(contest_id, rules, as_json):
     """The qualifier selection of a contest, division by division (rule order), best first."""
     from ..services.prizes import RuleError
-    from ..services.results import qualifier_rows
+    from ..services.results import public_rows, qualifier_rows
 
     contest, _ = _contest_division(contest_id, None)
     try:
         result = qualifier_rows(contest, _rules_file(rules))
     except RuleError as exc:
         raise click.UsageError(f"--rules: {exc} (give --rules FILE or set the contest's qualifier rule)") from None
-    out = [{"username": r["username"], "full_name": r["full_name"], "unit": r["unit"], "score": _score(r["score"]),
-            "rank": r["rank"], "qualified": r["qualified"], "reason": r["reason"]}
-           for r in result["rows"] if r["rank"] is not None]
+    out = public_rows(result["rows"], "qualified")
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return

@@ -602,3 +602,16 @@ def refresh_appeal(appeal: Appeal, by: User | None = None) -> Appeal:
     _finish(appeal, division, by or (db.session.get(User, appeal.resolved_by) if appeal.resolved_by else None), "resolved")
     db.session.commit()
     return appeal
+
+
+def _public_score(value):
+    """Whole-number scores as integers (63, not 63.0); others unchanged."""
+    return None if value is None else (int(value) if float(value).is_integer() else value)
+
+
+def public_rows(rows: list[dict], outcome: str) -> list[dict]:
+    """The shape the CLI and the API print: ranked entrants only, best first, each
+    {username, full_name, unit, score, rank, <outcome>, reason}; outcome is "award" or "qualified"."""
+    return [{"username": r["username"], "full_name": r["full_name"], "unit": r["unit"],
+             "score": _public_score(r["score"]), "rank": r["rank"], outcome: r[outcome], "reason": r["reason"]}
+            for r in rows if r["rank"] is not None]
