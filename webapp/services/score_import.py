@@ -206,7 +206,7 @@ def parse_scores(division: Division, filename: str, data: bytes, max_bytes: int,
             inside = [u for u in found if u.id in members]
             if len(inside) > 1 or (not inside and len(found) > 1):
                 errors.append(RowError(n, where, str(_l("Có %(k)s thí sinh tên “%(n)s” ở trường “%(s)s” (%(us)s): hãy dùng cột “Tên đăng nhập”.",
-                                                      k=len(inside or found), n=name, s=school, us=", ".join(u.username for u in (inside or found))))))
+                                                      k=len(inside or found), n=name, s=school, us=", ".join(sorted(u.username for u in (inside or found)))))))
             elif inside or found:
                 user = (inside or found)[0]
             else:
