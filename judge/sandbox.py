@@ -17,11 +17,12 @@ Container settings (see docs/sandbox.md for the threat model):
   program, owned by the compiler uid 1501, read-only for the contestant), ``/tmp``, ``/dev/shm``;
 * ``cap_drop=ALL`` + ``SETUID``, ``SETGID``, ``KILL`` for the runner (plus ``DAC_OVERRIDE`` only when
   the host process is not root, to reach the io dir); ``no-new-privileges``; Docker's default
-  seccomp profile; ``cpuset_cpus`` pinned (``JUDGE_CPUS``, or CPU ``JUDGE_WORKER_INDEX mod n``, else
-  the last CPU).
+  seccomp profile; ``cpuset_cpus`` pinned (``JUDGE_CPUS``, or CPU ``JUDGE_WORKER_INDEX mod n``, or
+  the compose replica number mod n, else the last CPU).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -86,14 +87,39 @@ def memory_cgroup_dir(pid: int) -> Path | None:
 
 
 def worker_cpus() -> str:
-    """The cpuset of this worker: ``$JUDGE_CPUS``, else CPU ``$JUDGE_WORKER_INDEX mod ncpu``,
-    else the last CPU of the machine."""
+    """The cpuset of this worker: ``$JUDGE_CPUS``, else CPU ``index mod ncpu`` where index is
+    ``$JUDGE_WORKER_INDEX`` or, for a worker running in a scaled compose service, its replica number
+    minus one (``compose_replica_index``), else the last CPU of the machine."""
     if os.environ.get("JUDGE_CPUS"):
         return os.environ["JUDGE_CPUS"]
     ncpu = os.cpu_count() or 1
     if os.environ.get("JUDGE_WORKER_INDEX", "").isdigit():
         return str(int(os.environ["JUDGE_WORKER_INDEX"]) % ncpu)
+    replica = _own_replica_index()
+    if replica is not None:
+        return str(replica % ncpu)
     return str(ncpu - 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _own_replica_index() -> int | None:
+    return compose_replica_index()
+
+
+def compose_replica_index(marker: str = "/.dockerenv", hostname: str | None = None) -> int | None:
+    """Inside a container of a compose service scaled with ``--scale worker=N``: the replica's
+    ``com.docker.compose.container-number`` label (1..N) minus one, read from the engine the worker
+    already talks to (a container's hostname is its id). None outside a container (no ``marker``),
+    without an engine, or without the label. Without it every replica would pin its sandboxes to the
+    same CPU."""
+    if not os.path.exists(marker):
+        return None
+    try:
+        labels = docker_client().containers.get(hostname or os.uname().nodename).labels or {}
+    except Exception:  # no engine, or not a container of this engine: not pinned by replica
+        return None
+    number = labels.get("com.docker.compose.container-number", "")
+    return int(number) - 1 if number.isdigit() and int(number) > 0 else None
 
 
 def io_root() -> str:

@@ -3,7 +3,8 @@
 #
 # Builds the images (scripts/compose.sh build; SKIP_BUILD=1 skips it), then starts the stack under a
 # unique project name with its own env file, a free web port and a temporary data folder, and:
-#   1. waits until web and every worker ($WORKERS, default 2) are healthy;
+#   1. waits until web and every worker ($WORKERS, default 2) are healthy, each worker pinning its
+#      sandboxes to a CPU of its own (compose replica number mod CPUs);
 #   2. creates an organiser and a student (`flask create-user` in the web container) and loads the demo
 #      contest (`flask demo` in a worker container, which has the Docker engine that compiles checkers:
 #      contest, divisions, problems; students admitted to their level's division);
@@ -116,6 +117,19 @@ if [ "$REMOTE_WORKER" = 1 ]; then
 fi
 T_UP=$((SECONDS - t))
 echo ">> stack healthy in $T_UP s"
+
+# every scaled worker pins its sandboxes to a CPU of its own (replica number mod CPUs), not all to one
+if [ "$WORKERS" -ge 2 ]; then
+    CPUS_SEEN=""
+    for cid in $("${COMPOSE[@]}" ps -q worker); do
+        CPUS_SEEN="$CPUS_SEEN $(docker exec "$cid" python -c 'from judge.sandbox import worker_cpus; print(worker_cpus())')"
+    done
+    NCPU="$(nproc)"
+    WANT=$(( WORKERS < NCPU ? WORKERS : NCPU ))
+    GOT="$(echo $CPUS_SEEN | tr ' ' '\n' | sort -u | wc -l)"
+    echo ">> worker CPUs:$CPUS_SEEN"
+    [ "$GOT" -eq "$WANT" ] || { echo "workers pinned to $GOT distinct CPU(s), expected $WANT:$CPUS_SEEN" >&2; exit 1; }
+fi
 
 t=$SECONDS
 flask_in_web() { "${COMPOSE[@]}" exec -T web flask "$@"; }
