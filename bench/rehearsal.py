@@ -225,7 +225,17 @@ def step_setup(a, st):
     w.writerows(rows)
     with timed("import 200 students (page)"):
         r = org.post("/auth/import", files={"file": ("thi_sinh.csv", ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv")},
-                     form_page="/auth/import", expect=200)
+                     form_page="/auth/import", expect=303)
+        progress = r.headers["Location"]  # the import runs as a background job; its page polls the status
+        check("/auth/import/" in progress, f"import redirects to its progress page (got {progress})")
+        deadline = time.monotonic() + 300
+        while True:
+            status = org.s.get(org.url(progress.rstrip("/") + "/status")).json()
+            if status["final"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)  # polling a job's state, as the progress page does
+        check(status["state"] == "done", f"import job done (got {status})")
+        r = org.s.get(org.url(progress.rstrip("/") + "/result"))
     m = re.search(r"base64,([A-Za-z0-9+/=]+)", r.text)
     check(m, "import page offers the credentials CSV")
     creds = list(csv.reader(io.StringIO(base64.b64decode(m.group(1)).decode("utf-8-sig"))))[1:]
