@@ -217,26 +217,6 @@ def test_judging_pages_warn_while_teams_can_still_change_their_entries(world, cl
     assert 'id="entries-open"' not in client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
 
 
-def test_the_first_score_sheet_closes_entries_and_the_judge_is_told_before(world, client, make_user):
-    """Entries stay open until the deadline or the first saved score sheet of the division: the judge
-    is warned on an empty sheet; once a draft is saved the warning and the organiser's are gone."""
-    from webapp.models import JudgeAssignment
-
-    student, judge = make_user("an"), make_user("gk", role="judge")
-    entry = svc.create_entry(student, world.d2, {"title": "Máy tưới cây", "declared_not_awarded": True})
-    db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=judge.id, round=1, manual=True))
-    db.session.commit()
-    client.login("gk")
-    url = f"/creative/judge/entries/{entry.id}/1"
-    assert 'id="sheet-locks-entries"' in client.get(url).get_data(as_text=True)
-    first = ops.rubric(world.d2, 1)[0]
-    client.post_form(url, {f"c_{first.id}": "5", "comment": "", "action": "save"}, form_url=url)
-    assert svc.judging_started(world.d2) and not svc.can_edit(student, entry)
-    assert 'id="sheet-locks-entries"' not in client.get(url).get_data(as_text=True)
-    client.login("btc")
-    assert 'id="entries-open"' not in client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
-
-
 def test_one_open_appeal_per_team_entry(app, make_contest, make_user):
     """Each member of a team could file an appeal on the same entry: two open appeals, two re-scores."""
     from webapp.services import results as results_svc
