@@ -139,8 +139,7 @@ def entry_list(division_id: int):
     n_complete = sum(1 for e in entries if svc.completeness(e).complete)
     return render_template("creative/entry_list.html", division=division, entries=entries, limits=limits,
                            n_complete=n_complete, completeness=svc.completeness, missing_labels=svc.missing_labels,
-                           deadline=svc.deadline_of(division), locked=svc.is_locked(division),
-                           judging_started=svc.judging_started(division))
+                           deadline=svc.deadline_of(division), locked=svc.is_locked(division))
 
 
 # -- student: create, view, edit ---------------------------------------------------------------------
@@ -182,7 +181,7 @@ def entry_view(entry_id: int):
     return render_template("creative/entry_view.html", entry=entry, division=division,
                            completeness=svc.completeness(entry), missing=svc.missing_labels(entry),
                            locked=svc.is_locked(division), can_edit=svc.can_edit(current_user, entry),
-                           results_frozen=svc.results_frozen(division), judging_started=svc.judging_started(division),
+                           results_frozen=svc.results_frozen(division),
                            deadline=svc.deadline_of(division), result=result, file_form=FileForm(),
                            action=ActionForm(), limits=svc.settings_for(division),
                            total_size=sum(f.size for f in entry.files))

@@ -4,8 +4,7 @@ Rules
 - Settings: one CreativeSettings row per creative division, created with defaults by `settings_for`.
 - Deadline: `CreativeSettings.deadline`, else the contest's end. From that moment (now >= deadline) an
   entry is locked: members can no longer create, edit, upload or delete. Organisers still can (every
-  change is audited). Entries also lock, for the whole division, once a judge has opened the first
-  score sheet of it (judges must all score what they see), and once the division's results are locked.
+  change is audited).
 - Team: the creator plus up to max_team_size - 1 teammates, by username. Every member must be a student
   allowed in the division: already admitted to it, or passing `contests.entry_refusal` (level rule, and
   one creative division per contest); an entry admits its members to the division (Participation). A
@@ -43,7 +42,6 @@ from ..models import (
     JudgeAssignment,
     Participation,
     Role,
-    ScoreSheet,
     User,
     audit,
     utcnow,
@@ -144,24 +142,14 @@ def results_frozen(division: Division) -> bool:
     return division_state(division).state in ("locked", "published")
 
 
-def judging_started(division: Division) -> bool:
-    """True once any judge has a score sheet (draft or submitted) for an entry of the division."""
-    return db.session.scalar(select(ScoreSheet.id).join(CreativeEntry, CreativeEntry.id == ScoreSheet.entry_id)
-                             .where(CreativeEntry.division_id == division.id).limit(1)) is not None
-
-
 def is_locked(division: Division, now: datetime | None = None) -> bool:
-    """True from the deadline on (now >= deadline), once judging has started (`judging_started`), or
-    once the division's results are locked."""
-    return (now or utcnow()) >= deadline_of(division) or results_frozen(division) or judging_started(division)
+    """True from the deadline on (now >= deadline), or once the division's results are locked."""
+    return (now or utcnow()) >= deadline_of(division) or results_frozen(division)
 
 
 def locked_message(division: Division) -> str:
-    if utcnow() < deadline_of(division):
-        if results_frozen(division):
-            return _("Kết quả bảng %(d)s đã khoá: bài dự thi không sửa được nữa.", d=division.code)
-        if judging_started(division):
-            return _("Ban giám khảo đã bắt đầu chấm bảng %(d)s: bài dự thi không sửa được nữa.", d=division.code)
+    if results_frozen(division) and utcnow() < deadline_of(division):
+        return _("Kết quả bảng %(d)s đã khoá: bài dự thi không sửa được nữa.", d=division.code)
     local = utc_to_local(deadline_of(division), current_app.config["TIMEZONE"])
     return _("Đã hết hạn nộp sản phẩm bảng %(d)s (%(t)s): bài dự thi đã khoá, không sửa được nữa.",
              d=division.code, t=local.strftime("%d/%m/%Y %H:%M"))
