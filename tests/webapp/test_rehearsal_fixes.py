@@ -205,15 +205,26 @@ def test_results_pages_link_exports_and_the_division_sources(app, client, make_c
     assert f"/results/contest/{contest.id}/exports" in client.get(f"/results/contest/{contest.id}/manage").get_data(as_text=True)
 
 
-def test_judging_pages_warn_while_teams_can_still_change_their_entries(world, client):
+def test_judging_pages_warn_while_teams_can_still_change_their_entries(world, client, make_user):
     """Judges scored entries whose teams could still replace the files (deadline = contest end by
-    default) and nothing told the organiser."""
+    default) and nothing told the organiser, nor the judge on the score sheet."""
+    from webapp.models import JudgeAssignment
+
+    student, judge = make_user("an"), make_user("gk", role="judge")
+    entry = svc.create_entry(student, world.d2, {"title": "Máy tưới cây", "declared_not_awarded": True})
+    db.session.add(JudgeAssignment(entry_id=entry.id, judge_id=judge.id, round=1, manual=True))
+    db.session.commit()
+    sheet_url = f"/creative/judge/entries/{entry.id}/1"
     client.login("btc")
     page = client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
     assert 'id="entries-open"' in page and f"/creative/divisions/{world.d2.id}/settings" in page
+    client.login("gk")
+    assert 'id="entry-still-open"' in client.get(sheet_url).get_data(as_text=True)
     s = svc.settings_for(world.d2)
     s.deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    assert 'id="entry-still-open"' not in client.get(sheet_url).get_data(as_text=True)
+    client.login("btc")
     assert 'id="entries-open"' not in client.get(f"/creative/org/{world.d2.id}/panel/1").get_data(as_text=True)
 
 
