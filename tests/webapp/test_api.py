@@ -350,6 +350,15 @@ def test_scoreboard_ranks_and_freezes_for_students(client, world):
     assert [(r["rank"], r["name"], r["total"]) for r in live["rows"]] == [(1, "Nguyễn Văn An", 100.0), (2, "Trần Thị Bình", 70.0)]
     assert live["rows"][0]["cells"][0]["solved"] is True
 
+    # publishing the division's results lifts the freeze for everyone, as on the web page
+    from webapp.services import results as results_svc
+    division = next(d for d in contest.divisions if d.code == "B")
+    results_svc.lock(division, None)
+    results_svc.publish(division, None)
+    after = api(client, "hs1")("GET", url).get_json()
+    assert after["frozen"] is False
+    assert [(r["rank"], r["name"], r["total"]) for r in after["rows"]] == [(1, "Nguyễn Văn An", 100.0), (2, "Trần Thị Bình", 70.0)]
+
 
 def test_scoreboard_errors(client, world, make_contest):
     call = api(client, "hs1")

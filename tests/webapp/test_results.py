@@ -425,3 +425,52 @@ def test_long_reasons_are_accepted_and_an_empty_score_is_refused(world, client):
     assert db.session.scalars(select(AuditLog).where(AuditLog.action == "results.adjust")).one().details["reason"] == long_reason.strip()
     svc.lock(division, org)
     assert len(svc.division_rows(division.id)) == 6 and all(r["rank"] for r in svc.division_rows(division.id))
+
+
+def test_frozen_qualifier_lists_follow_the_cross_division_cap(app, make_contest, make_user, admit):
+    """Qualifiers are chosen across divisions (per-unit cap), divisions are locked one at a time: a
+    division locked early must not keep a qualifier that a later-locked division's better entrant
+    pushes out of the unit's cap, or the final list would break the cap."""
+    from webapp.services.exports import contest_qualifier_rows
+
+    contest = make_contest(divisions=(("B", "lower_secondary", "programming"), ("C", "upper_secondary", "programming")))
+    b, c = contest.divisions
+    pb, pc = add_problem(b), add_problem(c, code="DEM")
+    org = make_user("btc", role="organiser")
+    x1 = make_user("x1", unit="Quận 1")
+    y1 = make_user("y1", level="upper_secondary", grade=11, unit="Quận 1")
+    y2 = make_user("y2", level="upper_secondary", grade=11, unit="Quận 3")
+    admit(x1, b), admit(y1, c), admit(y2, c)
+    scored(y1, pc, 90), scored(y2, pc, 50)
+    svc.save_result_settings(contest, qualifier_rule={"divisions": {"B": {"top": 1}, "C": {"top": 2}},
+                                                      "per_unit_cap": 1, "unit_by": "unit"},
+                             overall_prize_cap=None, appeal_hours=24, by=org)
+    svc.lock(c, org)  # B has no score yet: y1 (Quận 1) and y2 (Quận 3) qualify in C
+    assert [(r["username"], r["qualified"]) for r in svc.division_rows(c.id)] == [("y1", True), ("y2", True)]
+    scored(x1, pb, 100)  # B's winner is also from Quận 1 and B is filled first
+    svc.lock(b, org)
+    assert [(r["username"], r["qualified"]) for r in svc.division_rows(b.id)] == [("x1", True)]
+    assert [(r["username"], r["qualified"]) for r in svc.division_rows(c.id)] == [("y1", False), ("y2", True)]
+    assert [r["username"] for r in contest_qualifier_rows(contest.id)] == ["x1", "y2"]  # one per unit
+    assert [r["username"] for r in svc.qualifier_rows(contest)["qualified"]] == ["x1", "y2"]
+    synced = db.session.scalars(select(AuditLog).where(AuditLog.action == "results.qualifiers_synced")).all()
+    assert [a.details["changed"] for a in synced] == [{"C": [f"user:{y1.id}"]}]
+
+
+def test_qualified_adjustments_reach_the_qualifier_list_cli_and_api(world, client):
+    contest, division, org, users = world["contest"], world["division"], world["org"], world["users"]
+    svc.save_result_settings(contest, qualifier_rule={"divisions": {"B": {"top": 1}}}, overall_prize_cap=None,
+                             appeal_hours=24, by=org)
+    svc.adjust(division, f"user:{users[3].id}", "qualified", "true", "giải đặc cách của Ban tổ chức", org)
+    svc.adjust(division, f"user:{users[0].id}", "qualified", "false", "đã dự thi vòng trên", org)
+    expected = [("hs4", True)]
+    assert [(r["username"], r["qualified"]) for r in svc.qualifier_rows(contest)["qualified"]] == expected
+    runner = current_app.test_cli_runner()
+    out = runner.invoke(args=["results", "qualifiers", "--contest", str(contest.id), "--json"])
+    assert out.exit_code == 0, out.output
+    assert [(d["username"], d["qualified"]) for d in json.loads(out.output) if d["qualified"]] == expected
+    client.login("btc")
+    token = client.post("/api/v1/token", json={"username": "btc", "password": "secret123"}).get_json()["token"]
+    data = client.get(f"/api/v1/results/contests/{contest.id}/qualifiers",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(d["username"], d["qualified"]) for d in data if d["qualified"]] == expected

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from ..input_guards import MAX_ID, valid_id
 from ..extensions import db
 from ..models import ApiToken, Contest, Division, Problem, Submission, User, utcnow
+from ..services.results import is_published
 from ..services.scoreboard import freeze_time, load_scoreboard
 from ..services.submissions import (
     SubmissionRefused,
@@ -244,7 +245,7 @@ def scoreboard(contest_id: int):
             raise ApiError(404, f"Contest {contest_id} has no division {code}.")
         if division.content != "programming":
             raise ApiError(422, f"Division {division.code} is for creative products and has no scoreboard.")
-    frozen = not user.has_role("organiser")
+    frozen = not (user.has_role("organiser") or is_published(division.id))  # publishing lifts the freeze, as on the page
     freeze_at = freeze_time(contest.end_at, contest.freeze_minutes)
     rows = load_scoreboard(division, frozen=frozen)
     problems = [p for p in division.problems if p.published]

@@ -24,7 +24,9 @@ How a tally is made (`tally_contest`):
    divisions are re-tallied with their share as max_total.
 3. "award" adjustments replace the award of their entrant (the reason says so).
 4. Qualifiers: services.qualifiers.select_qualifiers over every division's rows with the contest's
-   qualifier rule; then "qualified" adjustments.
+   qualifier rule; then "qualified" adjustments. Once a division is frozen its rows take part as
+   frozen (`current_rows`); `sync_frozen_qualifiers` keeps the frozen flags consistent with the
+   cross-division selection whenever a division is locked, unlocked or re-tallied.
 The latest adjustment of an (entrant, field) wins. Locking freezes a division's rows (snapshot);
 publishing shows them to everyone and lifts the scoreboard freeze; unlocking needs a reason.
 """
@@ -298,15 +300,21 @@ def tally_contest(contest: Contest, *, rules: dict[int, object] | None = None,
                     row["qualified"], row["qualified_reason"] = q["qualified"], q["reason"]
                     row["qualified_code"], row["qualified_params"] = q["reason_code"], q["reason_params"]
     for d in divisions:
-        adjustments = latest_adjustments(d)
-        for row in out[d.id]:
-            adj = adjustments.get((row["entrant"], "qualified"))
-            if adj is not None:
-                row["qualified"] = adj.value == "true"
-                row["qualified_reason"] = f"adjusted: {adj.reason}"
-                row["qualified_code"], row["qualified_params"] = "adjusted", {"reason": adj.reason}
-                row["adjusted"].append("qualified")
+        _apply_qualified_adjustments(d, out[d.id])
     return out
+
+
+def _apply_qualified_adjustments(division: Division, rows: list[dict]) -> None:
+    """The latest "qualified" adjustment of an entrant replaces its qualified flag (in place)."""
+    adjustments = latest_adjustments(division)
+    for row in rows:
+        adj = adjustments.get((row["entrant"], "qualified"))
+        if adj is not None:
+            row["qualified"] = adj.value == "true"
+            row["qualified_reason"] = f"adjusted: {adj.reason}"
+            row["qualified_code"], row["qualified_params"] = "adjusted", {"reason": adj.reason}
+            if "adjusted" in row and "qualified" not in row["adjusted"]:
+                row["adjusted"].append("qualified")
 
 
 def tally_division(division: Division, rule=None) -> list[dict]:
@@ -314,15 +322,69 @@ def tally_division(division: Division, rule=None) -> list[dict]:
     return tally_contest(division.contest, rules={division.id: rule} if rule is not None else None)[division.id]
 
 
+def current_rows(contest: Contest, qualifier_rule=None) -> dict[int, list[dict]]:
+    """{division_id: rows} as they stand: the frozen snapshot of a locked or published division, the
+    live tally (ranked rows) of a draft one. qualifier_rule: passed to the live tally."""
+    live = None
+    out = {}
+    for d in contest.divisions:
+        state = division_state(d)
+        if state.state in ("locked", "published"):
+            out[d.id] = [dict(r) for r in (state.snapshot or [])]
+        else:
+            live = live if live is not None else tally_contest(contest, qualifier_rule=qualifier_rule)
+            out[d.id] = [r for r in live[d.id] if r["rank"] is not None]
+    return out
+
+
+def select_over_current(contest: Contest, rule) -> dict:
+    """select_qualifiers over `current_rows` (frozen divisions as frozen, the others live), then the
+    "qualified" adjustments of every division. The same shape as select_qualifiers' result."""
+    rows_by_division = current_rows(contest, qualifier_rule=rule)
+    result = qualifier_rules.select_qualifiers([r for rows in rows_by_division.values() for r in rows], rule)
+    by_code = {d.code: d for d in contest.divisions}
+    for code in {r["division"] for r in result["rows"]}:
+        _apply_qualified_adjustments(by_code[code], [r for r in result["rows"] if r["division"] == code])
+    result["qualified"] = [r for r in result["rows"] if r.get("qualified")]
+    return result
+
+
 def qualifier_rows(contest: Contest, rule=None) -> dict:
-    """The qualifier selection of the contest (rule overrides the settings): the result of
-    select_qualifiers over the live tally, or RuleError when there is no rule."""
+    """The qualifier selection of the contest (rule overrides the settings): `select_over_current`,
+    i.e. frozen divisions as frozen and adjustments applied; RuleError when there is no rule."""
     rule = rule if rule is not None else result_settings(contest).qualifier_rule
     if not rule:
         raise prize_rules.RuleError([("qualifier_rule", "required", {})])
-    tallies = tally_contest(contest, qualifier_rule=rule)
-    candidates = [r for rows in tallies.values() for r in rows]
-    return qualifier_rules.select_qualifiers(candidates, rule)
+    return select_over_current(contest, rule)
+
+
+def sync_frozen_qualifiers(contest: Contest, by: User | None) -> dict[str, list[str]]:
+    """Rewrite the "qualified" flag in every frozen snapshot of the contest from `select_over_current`.
+
+    Qualifiers are chosen across divisions (per-unit cap, total), so locking, re-tallying or unlocking
+    one division can change who qualifies in another, already frozen one; without this, the frozen
+    lists could break the cap or the total. Called by lock, unlock and retally_frozen (no commit).
+    Returns {division code: entrants whose flag changed}; audited when anything changed."""
+    rule = result_settings(contest).qualifier_rule
+    if not rule:
+        return {}
+    chosen = {(r["division"], r["entrant"]): r.get("qualified") for r in select_over_current(contest, rule)["rows"]}
+    changed: dict[str, list[str]] = {}
+    for d in contest.divisions:
+        state = division_state(d)
+        if state.id is None or state.state not in ("locked", "published") or not state.snapshot:
+            continue
+        rows = [dict(r) for r in state.snapshot]
+        for r in rows:
+            new = chosen.get((d.code, r["entrant"]), r.get("qualified"))
+            if new != r.get("qualified"):
+                r["qualified"] = new
+                changed.setdefault(d.code, []).append(r["entrant"])
+        if d.code in changed:
+            state.snapshot = rows
+    if changed:
+        audit(by, "results.qualifiers_synced", f"contest:{contest.id}", changed=changed)
+    return changed
 
 
 # -- adjustments ------------------------------------------------------------------------------------
@@ -405,6 +467,8 @@ def lock(division: Division, by: User | None) -> DivisionResult:
     result.state, result.snapshot, result.locked_at = "locked", rows, utcnow()
     audit(by, "results.lock", f"division:{division.id}", entrants=len(rows),
           prizes=sum(1 for r in rows if r["award"]))
+    db.session.flush()
+    sync_frozen_qualifiers(division.contest, by)
     db.session.commit()
     return result
 
@@ -431,6 +495,8 @@ def unlock(division: Division, by: User | None, reason: str) -> DivisionResult:
     before = result.state
     result.state = "draft"
     audit(by, "results.unlock", f"division:{division.id}", before=before, after="draft", reason=reason)
+    db.session.flush()
+    sync_frozen_qualifiers(division.contest, by)
     db.session.commit()
     return result
 
@@ -445,7 +511,9 @@ def retally_frozen(division: Division, by: User | None, reason: str) -> list[dic
                for r in rows if outcome(old.get(r["entrant"])) != outcome(r)}
     result.snapshot = rows
     audit(by, "results.retally", f"division:{division.id}", reason=reason, changed=changed)
-    return rows
+    db.session.flush()
+    sync_frozen_qualifiers(division.contest, by)
+    return [dict(r) for r in result.snapshot]
 
 
 def can_view(user, division: Division) -> bool:
