@@ -413,6 +413,31 @@ def build_document(server_url: str = "/api/v1") -> dict:
                               **_errors("401", "403", "404", "422")},
             },
         },
+        "/results/divisions/{division_id}/scores": {
+            "post": {
+                "operationId": "importResultScores", "security": bearer,
+                "summary": "Import external scores of a division (organisers)",
+                "description": "For a division judged elsewhere: a CSV/XLSX with the columns username,score (or "
+                               "full name, school, score). All or nothing; a score replaces the user's earlier "
+                               "imported one. Refused (422) once the division's results are locked.",
+                "parameters": [{"name": "division_id", **ID_PARAM}],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"},
+                                   "reason": {"type": "string", "maxLength": 500, "description": "kept in the audit log"}}}}}},
+                "responses": {"200": {"description": "Imported.", **_json({
+                                  "type": "object", "required": ["division", "imported", "replaced"],
+                                  "properties": {"division": {"type": "string"}, "imported": {"type": "integer"},
+                                                 "replaced": {"type": "integer"}}})},
+                              "422": {"description": "The file or some rows are unusable; nothing was imported.",
+                                      **_json({"type": "object", "required": ["error"], "properties": {
+                                          "error": {"type": "string"},
+                                          "errors": {"type": "array", "items": {"type": "object", "properties": {
+                                              "row": {"type": "integer"}, "column": {"type": "string"},
+                                              "message": {"type": "string"}}}}}})},
+                              **_errors("400", "401", "403", "404")},
+            },
+        },
         "/results/contests/{contest_id}/qualifiers": {
             "get": {
                 "operationId": "getQualifiers", "security": bearer, "summary": "Qualifier selection (organisers)",
