@@ -108,6 +108,12 @@ def test_icpc_division_ranks_by_solved_then_penalty(world, make_user, admit):
     scored(v, problem, 100, minutes=20)
     rows = svc.tally_division(division)
     assert [(r["username"], r["score"], r["rank"], r["award"]) for r in rows[:2]] == [("icpc2", 1, 1, "first"), ("icpc1", 1, 2, "second")]
+    # an adjusted score (1 solved, the scoreboard's penalty of 0 for hs1: no AC) competes on the same
+    # key: (1, 0) ranks above icpc2's (1, -20) and icpc1's (1, -30), not below them as a bare (1,)
+    hs1 = world["users"][0]
+    svc.adjust(division, f"user:{hs1.id}", "score", "1", "bài làm trên giấy được chấm lại", world["org"])
+    rows = svc.tally_division(division)
+    assert [(r["username"], r["score"], r["rank"]) for r in rows[:3]] == [("hs1", 1, 1), ("icpc2", 1, 2), ("icpc1", 1, 3)]
 
 
 def test_creative_adapter_is_pure():

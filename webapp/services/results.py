@@ -18,7 +18,9 @@ How a tally is made (`tally_contest`):
    Creative: the entries of services.creative_ranking.division_ranking (`creative_entrants`).
    An ExternalScore of a user in the division replaces that user's (or their entry's) score; a
    user with an ExternalScore and no other place in the division is an entrant on their own.
-   Then a "score" ResultAdjustment replaces the score of its entrant.
+   Then a "score" ResultAdjustment replaces the score of its entrant. In an ICPC contest every entrant
+   is ranked by (solved, -penalty): an overridden score counts as problems solved and keeps the
+   contestant's own penalty (0 for an entrant known only from an import).
 2. Prizes: services.prizes.allocate_prizes with the division's PrizeRule (DEFAULT_RULE when none).
    With an overall prize cap for the contest, split_overall_cap shares it among divisions and the
    divisions are re-tallied with their share as max_total.
@@ -177,7 +179,7 @@ def _programming_entrants(division: Division) -> list[dict]:
         score = float(row.solved) if icpc else float(row.total)
         out.append({"entrant": f"user:{user.id}", "score": score,
                     "key": (row.solved, -row.penalty) if icpc else None, "title": "",
-                    "members": [person(user)], "member_ids": [user.id]})
+                    "members": [person(user)], "member_ids": [user.id], "penalty": row.penalty if icpc else None})
     return out
 
 
@@ -223,6 +225,10 @@ def division_entrants(division: Division) -> list[dict]:
     if division.content == "creative":  # one kind of key for every entrant (overridden scores included)
         for e in entrants:
             e["key"] = creative_key(e["score"], e.get("tier", 1))
+    elif division.contest.scoring == "icpc":  # (solved, -penalty) for everyone: an overridden score keeps
+        for e in entrants:                      # the contestant's own penalty, 0 when there is none (imported)
+            if e["key"] is None and e["score"] is not None:
+                e["key"] = (e["score"], -(e.get("penalty") or 0))
     return entrants
 
 
