@@ -14,8 +14,9 @@
 #      project is left.
 # REMOTE_WORKER=1: no compose worker; instead one worker started like on another host (README, "Adding
 # a worker host": `docker run` of tinhoctre-web, Redis and PostgreSQL reached through the ports that
-# deploy/compose.remote-workers.yml publishes on the docker0 address, packages mounted read-only, its own
-# io folder), and the demo loaded by a one-off admin container.
+# deploy/compose.remote-workers.yml publishes on the docker0 address, an empty PROBLEMS_DIR of its own,
+# so it must fetch the package from the database, its own io folder), and the demo loaded by a one-off
+# admin container; checks that the worker's cache holds the fetched package afterwards.
 # Prints the time of each phase. Exit 0 = all good.
 set -euo pipefail
 
@@ -59,18 +60,21 @@ COMPOSE+=(-p "$PROJECT" --env-file "$TMP/env")
 REMOTE_NAME="$PROJECT-remote-worker"
 echo ">> project $PROJECT, port $PORT, data $DATA, $WORKERS worker(s)$([ "$REMOTE_WORKER" = 1 ] && echo ", 1 remote worker")"
 
-# `docker run` of the site image as on a worker host (README): packages mounted at the same path as on
-# the main host (mode ro or rw), an io folder of its own; then extra docker options and the command.
+# `docker run` of the site image as on a worker host (README): PROBLEMS_DIR is the host folder given
+# (the main host's $DATA/problems for an admin tool; an empty folder of its own for the worker, which
+# fetches packages from the database into its cache), an io folder of its own; then extra docker
+# options and the command.
 remote_run() {
-    local problems_mode=$1; shift
-    mkdir -p "$TMP/remote-io"
+    local problems_src=$1; shift
+    mkdir -p "$TMP/remote-io" "$problems_src"
     docker run --init \
         -e DATABASE_URL="postgresql+psycopg://tinhoctre:$POSTGRES_PASSWORD@$DATA_BIND:$POSTGRES_PORT/tinhoctre" \
         -e REDIS_URL="redis://:$REDIS_PASSWORD@$DATA_BIND:$REDIS_PORT/0" -e SECRET_KEY="$SECRET_KEY" \
         -e PROBLEMS_DIR="$DATA/problems" -e JUDGE_IO_ROOT="$TMP/remote-io" \
-        -v "$DATA/problems:$DATA/problems:$problems_mode" -v "$TMP/remote-io:$TMP/remote-io" \
+        -v "$problems_src:$DATA/problems" -v "$TMP/remote-io:$TMP/remote-io" \
         -v /var/run/docker.sock:/var/run/docker.sock "$@"
 }
+REMOTE_PROBLEMS="$TMP/remote-problems"  # the worker host's own folder: starts empty
 
 leftovers() {
     local label="label=com.docker.compose.project=$PROJECT"
@@ -108,7 +112,7 @@ t=$SECONDS
 "${COMPOSE[@]}" up -d --no-build --scale worker="$WORKERS"
 wait_healthy "$WORKERS"
 if [ "$REMOTE_WORKER" = 1 ]; then
-    remote_run ro -d --name "$REMOTE_NAME" tinhoctre-web:latest python -m webapp.worker >/dev/null
+    remote_run "$REMOTE_PROBLEMS" -d --name "$REMOTE_NAME" tinhoctre-web:latest python -m webapp.worker >/dev/null
     registered() {
         docker exec "$REMOTE_NAME" python -c "import os, socket, redis, rq; c = redis.Redis.from_url(os.environ['REDIS_URL']); raise SystemExit(0 if any(w.hostname == socket.gethostname() for w in rq.Worker.all(connection=c)) else 1)" 2>/dev/null
     }
@@ -139,7 +143,7 @@ flask_in_web create-user check_hs --password hs-pass-1 --role student --level lo
 # The demo's problems have checkers, compiled in the judge sandbox at import: today that needs the Docker
 # engine, which only workers have (the web container has no Docker socket), so it runs in a worker.
 if [ "$REMOTE_WORKER" = 1 ]; then
-    demo="$(remote_run rw --rm tinhoctre-web:latest flask demo)"  # an admin tool: it writes packages
+    demo="$(remote_run "$DATA/problems" --rm tinhoctre-web:latest flask demo)"  # an admin tool on the main host
 else
     demo="$("${COMPOSE[@]}" exec -T --index 1 worker flask demo)"
 fi
@@ -191,6 +195,12 @@ assert status == 200 and seen["verdict"] == "AC", (status, seen)
 print(f">> submission {sid} judged AC ({sub['score']}/{sub['max_score']}, {len(sub['tests'])} tests); the organiser sees it")
 PY
 T_CHECK=$((SECONDS - t))
+if [ "$REMOTE_WORKER" = 1 ]; then
+    # the worker judged from packages it fetched from the database into its own, initially empty, cache
+    FETCHED="$(find "$REMOTE_PROBLEMS/cache" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{64}' 2>/dev/null | wc -l)"
+    echo ">> remote worker fetched $FETCHED package(s) into its own cache ($(find "$REMOTE_PROBLEMS" -mindepth 1 -maxdepth 1 | wc -l) entries in its PROBLEMS_DIR)"
+    [ "$FETCHED" -ge 1 ] || { find "$REMOTE_PROBLEMS" >&2; echo "the remote worker fetched no package" >&2; exit 1; }
+fi
 
 down
 left="$(leftovers)"

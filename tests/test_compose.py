@@ -136,8 +136,11 @@ def test_compose_check_judges_a_submission_and_leaves_nothing_behind(compose_ima
 
 
 @pytest.mark.docker
-def test_a_worker_on_another_host_judges_with_read_only_packages(compose_images):
+def test_a_worker_on_another_host_judges_from_its_own_package_cache(compose_images):
     """The README's worker-host recipe: no compose worker at all, one `docker run` worker that reaches
-    Redis and PostgreSQL through the published ports and reads the packages read-only."""
+    Redis and PostgreSQL through the published ports, with an empty PROBLEMS_DIR of its own: it judges
+    from the package it fetched from the database into its cache (no folder shared with the main host)."""
     out = run_check(REMOTE_WORKER="1")
     assert ", 0 worker(s), 1 remote worker" in out
+    fetched = re.search(r"remote worker fetched (\d+) package\(s\) into its own cache", out)
+    assert fetched and int(fetched.group(1)) >= 1, out[-3000:]
