@@ -120,6 +120,27 @@ def test_assignment_avoids_every_kind_of_conflict(world, client):
     assert row.details["k"] == 3 and len(row.details["after"]) == 6
 
 
+def test_same_school_conflict_across_school_records_and_cli_created_judges(world, app):
+    """E1's members are of School("THCS A", "Quận 1"), its mentor of "THCS Mentor"; judges created by
+    `create-user --school` get a school record with an empty district."""
+    e1, e2 = world["e1"], world["e2"]
+    runner = app.test_cli_runner()
+    for username, school in (("gk_cli_a", "Trường  THCS A"), ("gk_cli_m", "trường thcs mentor")):
+        result = runner.invoke(args=["create-user", username, "--password", "secret123", "--role", "judge",
+                                     "--school", school])
+        assert result.exit_code == 0, result.output
+    other_district = make_judge("gk_a_q5", "THCS A", district="Quận 5")
+    no_district = make_judge("gk_b_plain", "THCS B", district="")
+    cli_a = db.session.scalar(select(User).where(User.username == "gk_cli_a"))
+    cli_m = db.session.scalar(select(User).where(User.username == "gk_cli_m"))
+    assert cli_a.school_id != world["students"][0].school_id and cli_a.school.district == ""
+    assert ops.conflict_of(cli_a, e1) == "same_school"  # other record, empty district, prefix + spaces
+    assert ops.conflict_of(cli_m, e1) == "mentor_school"
+    assert ops.conflict_of(other_district, e1) is None  # same name, both districts set and different
+    assert ops.conflict_of(no_district, e2) == "same_school"  # "THCS B" (no district) vs THCS B, Quận 2
+    assert ops.conflict_of(cli_a, e2) is None
+
+
 def test_declared_conflict_removes_unscored_assignments_only(world, client):
     e1, e2, gk3 = world["e1"], world["e2"], world["judges"]["gk3"]
     assign(e1, gk3)
