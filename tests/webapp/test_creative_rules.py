@@ -23,6 +23,7 @@ from webapp.services.creative_judging import (
     disagreement,
     final_score,
     rank,
+    rank_rounds,
     same_school,
     school_key,
     select_round2,
@@ -245,3 +246,31 @@ def test_final_score_blend():
     assert final_score(70, 90, True, 1.0) == 90
     assert final_score(70, 90, True, 0.6) == 82.0  # 0.6 * 90 + 0.4 * 70
     assert final_score(70, None, True, 0.5) is None
+
+
+def test_rank_rounds_is_provisional_while_round2_is_scored():
+    r1 = {1: 90.0, 2: 80.0, 3: 70.0, 4: 60.0}
+    chosen = select_round2(r1, top_k=2)
+    assert chosen == [1, 2]
+    # nothing of round 2 scored yet: 1 and 2 keep the top places by round 1 (never 3 first, 4 second)
+    before = rank_rounds(r1, {}, chosen, 1.0)
+    assert before.ranks == {1: 1, 2: 2, 3: 3, 4: 4}
+    assert before.finals == {1: None, 2: None, 3: 70.0, 4: 60.0}
+    assert before.tiers == {1: 0, 2: 0, 3: 1, 4: 1}
+    assert before.waiting == [1, 2] and before.provisional
+    # entry 1 scored 50 in round 2, entry 2 not yet: 2 (round 1: 80) before 1 (round 2: 50), both above 3, 4
+    partial = rank_rounds(r1, {1: 50.0, 2: None}, chosen, 1.0)
+    assert partial.ranks == {2: 1, 1: 2, 3: 3, 4: 4}
+    assert partial.finals == {1: 50.0, 2: None, 3: 70.0, 4: 60.0}
+    assert partial.waiting == [2] and partial.provisional
+    # blend 0.5 while waiting: entry 1 final = 0.5*50 + 0.5*90 = 70 < entry 2's round-1 80
+    blend = rank_rounds(r1, {1: 50.0}, chosen, 0.5)
+    assert blend.finals[1] == 70.0 and blend.ranks == {2: 1, 1: 2, 3: 3, 4: 4} and blend.waiting == [2]
+    # round 2 complete: final ranking, not provisional; 1 (50) stays above 3 (70) by tier
+    done = rank_rounds(r1, {1: 50.0, 2: 85.0}, chosen, 1.0)
+    assert done.ranks == {2: 1, 1: 2, 3: 3, 4: 4}
+    assert done.finals == {1: 50.0, 2: 85.0, 3: 70.0, 4: 60.0}
+    assert done.waiting == [] and not done.provisional
+    # one round (nobody selected): round-1 order, never provisional; unscored entries unranked
+    single = rank_rounds({1: 60.0, 2: 75.0, 3: None}, {})
+    assert single.ranks == {2: 1, 1: 2, 3: None} and not single.provisional

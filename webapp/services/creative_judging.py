@@ -403,9 +403,57 @@ def select_round2(round1: Mapping[int, float | None], top_k: int | None = None,
 def final_score(round1: float | None, round2: float | None, in_round2: bool, weight: float = 1.0) -> float | None:
     """Final score of an entry. Not in round 2: its round-1 score. In round 2:
     final = weight * round2 + (1 - weight) * round1 (weight 1 = round 2 alone); None until round 2 is
-    scored. Entries in round 2 rank above the others (see `rank` tiers)."""
+    scored. Entries in round 2 rank above the others (see `rank` tiers); while some still wait for
+    their round 2 the ranking is provisional (see `rank_rounds`)."""
     if not in_round2:
         return round1
     if round2 is None or round1 is None and weight < 1:
         return None
     return round(weight * round2 + (1 - weight) * (round1 or 0.0), 4)
+
+
+@dataclass
+class DivisionRanks:
+    """Result of `rank_rounds`: finals (final score per entry, None while unscored or waiting for its
+    round 2), ranks, tiers (0 = in round 2, 1 = not), waiting (entries of round 2 without a round-2
+    score, sorted) and provisional (waiting is not empty: the order may still change)."""
+
+    finals: dict[int, float | None]
+    ranks: dict[int, int | None]
+    tiers: dict[int, int]
+    waiting: list[int]
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.waiting)
+
+
+def rank_rounds(round1: Mapping[int, float | None], round2: Mapping[int, float | None],
+                selected: Iterable[int] = (), weight: float = 1.0) -> DivisionRanks:
+    """Ranks of a division with one or two rounds.
+
+    finals[e] = final_score(round1[e], round2[e], e in selected, weight). Tiers: entries selected for
+    round 2 are tier 0 and rank above every other entry (tier 1); `rank` orders by tier, then score
+    (ties share a rank).
+
+    While round 2 is being scored (an entry selected for round 2 has no round-2 score yet: `waiting`),
+    the ranking is provisional: selected entries still rank above the others (they are the top of
+    round 1 by construction) and are ordered among themselves by their final score when they have one,
+    else by their round-1 score; the others by their final (= round-1) score. Finals of waiting entries
+    stay None. Once every selected entry has a round-2 score, ranks = rank(finals, tiers), the final
+    ranking. Example: round 1 {a: 90, b: 80, c: 70, d: 60}, top K = 2, no round 2 scored yet ->
+    provisional ranks a 1, b 2, c 3, d 4 (never c 1, d 2 with a and b unranked)."""
+    selected = set(selected)
+    finals: dict[int, float | None] = {}
+    tiers: dict[int, int] = {}
+    waiting: list[int] = []
+    for e in round1.keys() | round2.keys():
+        inside = e in selected
+        finals[e] = final_score(round1.get(e), round2.get(e), inside, weight)
+        tiers[e] = 0 if inside else 1
+        if inside and finals[e] is None:
+            waiting.append(e)
+    order = finals
+    if waiting:
+        order = {e: (round1.get(e) if e in waiting else s) for e, s in finals.items()}
+    return DivisionRanks(finals, rank(order, tiers), tiers, sorted(waiting))
