@@ -442,6 +442,9 @@ def test_ranking_while_round2_is_scored_is_provisional_and_cannot_be_locked(worl
         results_svc.lock(d2, org)
     assert str(refused.value) == (f"Chưa khoá được kết quả bảng D2: 2 bài vào vòng 2 chưa có điểm vòng 2 "
                                   f"(bài số {e1.id}, {e2.id}). Hãy chấm xong vòng 2 rồi khoá.")
+    page = client.post_form(f"/results/divisions/{d2.id}/lock", {}, form_url=f"/results/divisions/{d2.id}/preview",
+                            follow_redirects=True).get_data(as_text=True)
+    assert "chưa có điểm vòng 2" in page and results_svc.division_rows(d2.id) == []
 
     # e1 scored in round 2 (5/10 -> 50), e2 not yet: e2 by its round-1 80 first, then e1 (50)
     ops.save_sheet(e1, js["gk2"], 2, points(d2, [5], 2), "", submit=True)
