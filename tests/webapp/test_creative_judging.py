@@ -11,6 +11,7 @@ from tests.webapp.creative_factories import make_entry, make_judge, make_student
 from webapp.extensions import db
 from webapp.models import AuditLog, CreativeSettings, Division, JudgeAssignment, ScoreSheet, User
 from webapp.services import creative_ops as ops
+from webapp.services import results as results_svc
 from webapp.services.creative_ranking import division_ranking
 
 
@@ -120,6 +121,27 @@ def test_assignment_avoids_every_kind_of_conflict(world, client):
     assert row.details["k"] == 3 and len(row.details["after"]) == 6
 
 
+def test_same_school_conflict_across_school_records_and_cli_created_judges(world, app):
+    """E1's members are of School("THCS A", "Quận 1"), its mentor of "THCS Mentor"; judges created by
+    `create-user --school` get a school record with an empty district."""
+    e1, e2 = world["e1"], world["e2"]
+    runner = app.test_cli_runner()
+    for username, school in (("gk_cli_a", "Trường  THCS A"), ("gk_cli_m", "trường thcs mentor")):
+        result = runner.invoke(args=["create-user", username, "--password", "secret123", "--role", "judge",
+                                     "--school", school])
+        assert result.exit_code == 0, result.output
+    other_district = make_judge("gk_a_q5", "THCS A", district="Quận 5")
+    no_district = make_judge("gk_b_plain", "THCS B", district="")
+    cli_a = db.session.scalar(select(User).where(User.username == "gk_cli_a"))
+    cli_m = db.session.scalar(select(User).where(User.username == "gk_cli_m"))
+    assert cli_a.school_id != world["students"][0].school_id and cli_a.school.district == ""
+    assert ops.conflict_of(cli_a, e1) == "same_school"  # other record, empty district, prefix + spaces
+    assert ops.conflict_of(cli_m, e1) == "mentor_school"
+    assert ops.conflict_of(other_district, e1) is None  # same name, both districts set and different
+    assert ops.conflict_of(no_district, e2) == "same_school"  # "THCS B" (no district) vs THCS B, Quận 2
+    assert ops.conflict_of(cli_a, e2) is None
+
+
 def test_declared_conflict_removes_unscored_assignments_only(world, client):
     e1, e2, gk3 = world["e1"], world["e2"], world["judges"]["gk3"]
     assign(e1, gk3)
@@ -185,8 +207,8 @@ def test_cli_assign_and_ranking_json(world, app):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert rows == [
-        {"entry_id": e1.id, "title": "Máy tưới cây thông minh", "members": ["hs_a1", "hs_a2"], "score": 75.0, "rank": 1, "judges": 2, "flagged": False},
-        {"entry_id": e2.id, "title": "Trò chơi học toán", "members": ["hs_b1"], "score": 75.0, "rank": 1, "judges": 1, "flagged": False},
+        {"entry_id": e1.id, "title": "Máy tưới cây thông minh", "members": ["hs_a1", "hs_a2"], "score": 75.0, "rank": 1, "judges": 2, "flagged": False, "provisional": False},
+        {"entry_id": e2.id, "title": "Trò chơi học toán", "members": ["hs_b1"], "score": 75.0, "rank": 1, "judges": 1, "flagged": False, "provisional": False},
     ]
 
 
@@ -334,7 +356,7 @@ def test_ranking_ties_flags_methods_and_pages(world, client, make_user):
     assert [(r["entry_id"], r["rank"], r["score"], r["judges"], r["flagged"]) for r in rows] == [
         (e1.id, 1, 73.3333, 3, True), (e2.id, 1, 73.3333, 3, False), (e3.id, None, None, 0, False)]
     assert set(rows[0]) == {"entry_id", "title", "members", "member_ids", "score", "round1_score", "round2_score",
-                            "rank", "judges", "flagged", "tier"}
+                            "rank", "judges", "flagged", "tier", "provisional", "round2_pending"}
     assert rows[0]["member_ids"] == [world["students"][0].id, world["students"][1].id]
     client.login("btc")
     html = client.get(f"/creative/org/{d2.id}/ranking").get_data(as_text=True)
@@ -385,6 +407,61 @@ def test_two_rounds_selection_and_final_blend(world, client):
     html = client.get(f"/creative/org/{d2.id}/judging").get_data(as_text=True)
     assert "0.5 × điểm vòng 2 + 0.5 × điểm vòng 1" in html
     assert client.get(f"/creative/org/{d2.id}/round/2").status_code == 200
+
+
+def test_ranking_while_round2_is_scored_is_provisional_and_cannot_be_locked(world, client, app):
+    d2, e1, e2, js, org = world["d2"], world["e1"], world["e2"], world["judges"], world["organiser"]
+    e3 = make_entry(d2, [make_student("hs_c1", "THCS C")], "Website thư viện")
+    e4 = make_entry(d2, [make_student("hs_d1", "THCS D")], "Ứng dụng đọc sách")
+    for e, total in ((e1, [28, 22, 22, 18]), (e2, [25, 20, 20, 15]), (e3, [20, 20, 20, 10]), (e4, [20, 15, 15, 10])):
+        assign(e, js["gk1"])  # round 1: 90, 80, 70, 60
+        submit(e, js["gk1"], total)
+    ops.save_judging_settings(d2, org, two_rounds=True, round2_top_k=2, round2_weight=1)
+    ops.save_rubric(d2, 2, [{"name": "Thuyết trình", "max_points": 10}], org)
+    for e in (e1, e2):
+        assign(e, js["gk2"], 2)
+
+    def table():
+        return [(r["entry_id"], r["score"], r["rank"], r["provisional"], r["round2_pending"])
+                for r in division_ranking(d2.id)]
+
+    # round 2 not scored: e1, e2 keep places 1, 2 by round 1 (was: None, None and e3 first)
+    assert table() == [(e1.id, None, 1, True, True), (e2.id, None, 2, True, True),
+                       (e3.id, 70.0, 3, True, False), (e4.id, 60.0, 4, True, False)]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["creative", "ranking", "--contest", str(world["contest"].id), "--division", "D2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [(r["entry_id"], r["score"], r["rank"], r["provisional"]) for r in json.loads(result.output)] == [
+        (e1.id, None, 1, True), (e2.id, None, 2, True), (e3.id, 70.0, 3, True), (e4.id, 60.0, 4, True)]
+    text = runner.invoke(args=["creative", "ranking", "--contest", str(world["contest"].id), "--division", "D2"])
+    assert "PROVISIONAL: waiting for round 2 (2 entries" in text.output
+    client.login("btc")
+    html = client.get(f"/creative/org/{d2.id}/ranking").get_data(as_text=True)
+    assert 'id="provisional"' in html and "đang chờ điểm vòng 2 của 2 bài" in html and html.count("round2-pending") == 2
+    with pytest.raises(results_svc.ResultsError) as refused:
+        results_svc.lock(d2, org)
+    assert str(refused.value) == (f"Chưa khoá được kết quả bảng D2: 2 bài vào vòng 2 chưa có điểm vòng 2 "
+                                  f"(bài số {e1.id}, {e2.id}). Hãy chấm xong vòng 2 rồi khoá.")
+    page = client.post_form(f"/results/divisions/{d2.id}/lock", {}, form_url=f"/results/divisions/{d2.id}/preview",
+                            follow_redirects=True).get_data(as_text=True)
+    assert "chưa có điểm vòng 2" in page and results_svc.division_rows(d2.id) == []
+
+    # e1 scored in round 2 (5/10 -> 50), e2 not yet: e2 by its round-1 80 first, then e1 (50)
+    ops.save_sheet(e1, js["gk2"], 2, points(d2, [5], 2), "", submit=True)
+    assert table() == [(e2.id, None, 1, True, True), (e1.id, 50.0, 2, True, False),
+                       (e3.id, 70.0, 3, True, False), (e4.id, 60.0, 4, True, False)]
+    with pytest.raises(results_svc.ResultsError, match=f"1 bài vào vòng 2 chưa có điểm vòng 2 \\(bài số {e2.id}\\)"):
+        results_svc.lock(d2, org)
+
+    # round 2 complete (e2: 9/10 -> 90): the final ranking, round-2 entries above the rest
+    ops.save_sheet(e2, js["gk2"], 2, points(d2, [9], 2), "", submit=True)
+    assert table() == [(e2.id, 90.0, 1, False, False), (e1.id, 50.0, 2, False, False),
+                       (e3.id, 70.0, 3, False, False), (e4.id, 60.0, 4, False, False)]
+    html = client.get(f"/creative/org/{d2.id}/ranking").get_data(as_text=True)
+    assert 'id="provisional"' not in html and "round2-pending" not in html
+    locked = results_svc.lock(d2, org)
+    assert [(r["entrant"], r["rank"]) for r in locked.snapshot] == [
+        (f"entry:{e2.id}", 1), (f"entry:{e1.id}", 2), (f"entry:{e3.id}", 3), (f"entry:{e4.id}", 4)]
 
 
 def test_judge_affiliation_and_panel_pages(world, client, app):

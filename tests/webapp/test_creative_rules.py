@@ -23,6 +23,9 @@ from webapp.services.creative_judging import (
     disagreement,
     final_score,
     rank,
+    rank_rounds,
+    same_school,
+    school_key,
     select_round2,
     sheet_total,
 )
@@ -45,6 +48,53 @@ def test_conflict_reasons_each_rule():
     assert conflict_reason(JudgeInfo(7, school_id=11, school_name="THPT A", unit="Quận 3"), e,
                            [Conflict(4, entry_id=1), Conflict(7, entry_id=2)]) is None
     assert conflict_reason(JudgeInfo(8, unit=""), entry(2, units={""})) is None
+
+
+def test_school_key_normalises_case_spaces_and_the_generic_prefix_but_keeps_diacritics():
+    assert school_key("Trường  THCS   A ") == "thcs a"
+    assert school_key("thcs  a") == "thcs a"
+    assert school_key("TRƯỜNG THPT Lê Lợi") == "thpt lê lợi"
+    # decomposed (NFD) input is the same name as the composed one
+    assert school_key("THCS Lê Lợi".replace("ê", "e\u0302")) == "thcs lê lợi"
+    assert school_key("THCS Le Loi") == "thcs le loi" != school_key("THCS Lê Lợi")
+    assert school_key("Trường") == "" and school_key("") == "" and school_key(None) == ""
+    # only a leading whole word is a prefix
+    assert school_key("Trườngsa THCS") == "trườngsa thcs"
+
+
+def test_same_school_rule_on_districts():
+    assert same_school("THCS A", "", "Trường THCS A", "Quận 1")  # one district empty -> same name decides
+    assert same_school("thcs a", " quận  1", "THCS A", "Quận 1")  # districts equal after normalising
+    assert not same_school("THCS Nguyễn Du", "Quận 1", "THCS Nguyễn Du", "Quận 3")  # both set, differ
+    assert not same_school("THCS Nguyễn Du", "", "THCS Nguyen Du", "")  # diacritics differ
+    assert not same_school("", "", "", "")  # an empty name never matches
+    assert not same_school("Trường", "", "trường", "")
+
+
+def test_same_school_conflict_across_school_records():
+    # members: one of "THCS Nguyễn Du" (Quận 1, record 10), one of "THCS A" (Quận 2, record 11)
+    e = EntryInfo(1, frozenset({10, 11}), member_schools=frozenset({("THCS Nguyễn Du", "Quận 1"), ("THCS A", "Quận 2")}))
+    # same id
+    assert conflict_reason(JudgeInfo(1, school_id=10, school_name="THCS Nguyễn Du", school_district="Quận 1"), e) == SAME_SCHOOL
+    # another record of the same name without a district (create-user --school) -> same school
+    assert conflict_reason(JudgeInfo(2, school_id=20, school_name="THCS Nguyễn Du", school_district=""), e) == SAME_SCHOOL
+    # "Trường THCS A" vs "thcs  a" (other record, no district on the judge's side)
+    assert conflict_reason(JudgeInfo(3, school_id=21, school_name="Trường THCS A"), e) == SAME_SCHOOL
+    e_plain = EntryInfo(2, frozenset({30}), member_schools=frozenset({("thcs  a", "")}))
+    assert conflict_reason(JudgeInfo(4, school_id=31, school_name="Trường THCS A", school_district="Quận 9"), e_plain) == SAME_SCHOOL
+    # same name, both districts set and different -> different schools, no conflict
+    assert conflict_reason(JudgeInfo(5, school_id=22, school_name="THCS Nguyễn Du", school_district="Quận 3"), e) is None
+    # names differ only by diacritics -> different schools
+    assert conflict_reason(JudgeInfo(6, school_id=23, school_name="THCS Nguyen Du"), e) is None
+
+
+def test_mentor_school_variants():
+    e = EntryInfo(1, mentor_school="Trường THCS Lê Lợi")
+    assert conflict_reason(JudgeInfo(1, school_id=5, school_name="thcs  lê lợi", school_district="Quận 1"), e) == MENTOR_SCHOOL
+    assert conflict_reason(JudgeInfo(2, school_id=6, school_name="TRƯỜNG THCS LÊ LỢI"), e) == MENTOR_SCHOOL
+    assert conflict_reason(JudgeInfo(3, school_id=7, school_name="THCS Le Loi"), e) is None  # diacritics differ
+    assert conflict_reason(JudgeInfo(4, school_id=8, school_name="THCS Lê Lợi 2"), e) is None
+    assert conflict_reason(JudgeInfo(5), EntryInfo(2, mentor_school="")) is None
 
 
 # -- assignment --------------------------------------------------------------------------------------
@@ -196,3 +246,31 @@ def test_final_score_blend():
     assert final_score(70, 90, True, 1.0) == 90
     assert final_score(70, 90, True, 0.6) == 82.0  # 0.6 * 90 + 0.4 * 70
     assert final_score(70, None, True, 0.5) is None
+
+
+def test_rank_rounds_is_provisional_while_round2_is_scored():
+    r1 = {1: 90.0, 2: 80.0, 3: 70.0, 4: 60.0}
+    chosen = select_round2(r1, top_k=2)
+    assert chosen == [1, 2]
+    # nothing of round 2 scored yet: 1 and 2 keep the top places by round 1 (never 3 first, 4 second)
+    before = rank_rounds(r1, {}, chosen, 1.0)
+    assert before.ranks == {1: 1, 2: 2, 3: 3, 4: 4}
+    assert before.finals == {1: None, 2: None, 3: 70.0, 4: 60.0}
+    assert before.tiers == {1: 0, 2: 0, 3: 1, 4: 1}
+    assert before.waiting == [1, 2] and before.provisional
+    # entry 1 scored 50 in round 2, entry 2 not yet: 2 (round 1: 80) before 1 (round 2: 50), both above 3, 4
+    partial = rank_rounds(r1, {1: 50.0, 2: None}, chosen, 1.0)
+    assert partial.ranks == {2: 1, 1: 2, 3: 3, 4: 4}
+    assert partial.finals == {1: 50.0, 2: None, 3: 70.0, 4: 60.0}
+    assert partial.waiting == [2] and partial.provisional
+    # blend 0.5 while waiting: entry 1 final = 0.5*50 + 0.5*90 = 70 < entry 2's round-1 80
+    blend = rank_rounds(r1, {1: 50.0}, chosen, 0.5)
+    assert blend.finals[1] == 70.0 and blend.ranks == {2: 1, 1: 2, 3: 3, 4: 4} and blend.waiting == [2]
+    # round 2 complete: final ranking, not provisional; 1 (50) stays above 3 (70) by tier
+    done = rank_rounds(r1, {1: 50.0, 2: 85.0}, chosen, 1.0)
+    assert done.ranks == {2: 1, 1: 2, 3: 3, 4: 4}
+    assert done.finals == {1: 50.0, 2: 85.0, 3: 70.0, 4: 60.0}
+    assert done.waiting == [] and not done.provisional
+    # one round (nobody selected): round-1 order, never provisional; unscored entries unranked
+    single = rank_rounds({1: 60.0, 2: 75.0, 3: None}, {})
+    assert single.ranks == {2: 1, 1: 2, 3: None} and not single.provisional

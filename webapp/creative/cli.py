@@ -52,16 +52,22 @@ def assign_cmd(contest_id, code, k, round_, as_json):
 @click.option("--division", "code", required=True, help="Creative division code, e.g. D2.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, best first.")
 def ranking_cmd(contest_id, code, as_json):
-    """The ranking of a creative division: entry_id, title, members, score, rank, judges, flagged."""
+    """The ranking of a creative division: entry_id, title, members, score, rank, judges, flagged,
+    provisional (true on every row while an entry of round 2 waits for its round-2 score: the order
+    may still change; such an entry has score null and is placed by its round-1 score)."""
     from ..services.creative_ranking import division_ranking
 
     division = _division(contest_id, code)
     rows = division_ranking(division.id)
-    keys = ("entry_id", "title", "members", "score", "rank", "judges", "flagged")
+    keys = ("entry_id", "title", "members", "score", "rank", "judges", "flagged", "provisional")
     if as_json:
         click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], ensure_ascii=False))
         return
+    waiting = [r for r in rows if r["round2_pending"]]
+    if waiting:
+        click.echo(f"PROVISIONAL: waiting for round 2 ({len(waiting)} entr{'y' if len(waiting) == 1 else 'ies'} "
+                   "without a round-2 score; ordered by round 1 meanwhile)")
     for r in rows:
         score = "-" if r["score"] is None else f"{r['score']:.2f}"
         click.echo(f"{r['rank'] or '-':>3}  {score:>6}  {r['title']}  ({', '.join(r['members'])}; {r['judges']} judge(s)"
-                   + (", FLAGGED" if r["flagged"] else "") + ")")
+                   + (", FLAGGED" if r["flagged"] else "") + (", waiting for round 2" if r["round2_pending"] else "") + ")")

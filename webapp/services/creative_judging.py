@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Mapping
@@ -22,7 +23,39 @@ SCORE_DECIMALS = 2  # scores are compared (ties, thresholds) after rounding to t
 
 
 def _norm(text: str | None) -> str:
-    return " ".join((text or "").split()).casefold()
+    return unicodedata.normalize("NFC", " ".join((text or "").split()).casefold())
+
+
+# Generic words a school name may start with that do not tell schools apart ("Trường THCS A" is "THCS A").
+GENERIC_SCHOOL_PREFIXES = ("trường",)
+
+
+def school_key(name: str | None) -> str:
+    """The comparison key of a school name: NFC-normalised (one code-point form for each Vietnamese
+    letter), case-folded, whitespace trimmed and collapsed, then one leading generic word of
+    GENERIC_SCHOOL_PREFIXES ("trường") removed. Diacritics are kept: names that differ only by
+    diacritics are different schools. "Trường  THCS A" -> "thcs a"; "" or "Trường" alone -> "" (matches
+    nothing)."""
+    key = _norm(name)
+    for prefix in GENERIC_SCHOOL_PREFIXES:
+        if key == prefix or key.startswith(prefix + " "):
+            key = key[len(prefix):].strip()
+            break
+    return key
+
+
+def same_school(name_a: str | None, district_a: str | None, name_b: str | None, district_b: str | None) -> bool:
+    """Are (name_a, district_a) and (name_b, district_b) the same school?
+
+    Rule: school_key(name_a) == school_key(name_b) != "" and the districts do not tell them apart:
+    either district is empty (a school typed without its district, e.g. `create-user --school`, or a
+    mentor's school) or both districts are equal after trimming, collapsing spaces and case-folding.
+    Two schools of the same name in two different (non-empty) districts are different schools."""
+    key = school_key(name_a)
+    if not key or key != school_key(name_b):
+        return False
+    da, db_ = _norm(district_a), _norm(district_b)
+    return not da or not db_ or da == db_
 
 
 @dataclass(frozen=True)
@@ -31,14 +64,19 @@ class JudgeInfo:
     school_id: int | None = None
     school_name: str = ""
     unit: str = ""
+    school_district: str = ""
 
 
 @dataclass(frozen=True)
 class EntryInfo:
+    """member_schools: (name, district) of the members' schools, compared with `same_school` (the ids in
+    member_school_ids match too)."""
+
     id: int
     member_school_ids: frozenset = frozenset()
     member_units: frozenset = frozenset()
     mentor_school: str = ""
+    member_schools: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,19 +95,24 @@ def conflict_reason(judge: JudgeInfo, entry: EntryInfo, conflicts: Iterable[Conf
     """Why `judge` may not score `entry`, or None when there is no conflict of interest.
 
     Rule, checked in this order (the first that holds is returned):
-      1. same_school: the judge's school_id is the school of a member;
+      1. same_school: the judge's school_id is the school of a member, or the judge's school and a
+         member's school are the same by `same_school` (normalised name, districts not differing);
       2. same_unit: the judge's unit equals a member's unit (compared trimmed, case-insensitively;
          an empty unit never matches);
-      3. mentor_school: the judge's school name equals the mentor's school (same comparison);
+      3. mentor_school: the judge's school is the mentor's school by `same_school` (the mentor's school
+         is free text without a district, so the normalised names decide);
       4. declared / organiser: a Conflict row of this judge names this entry, a member's school or a
          member's unit; its source is the code.
     """
     if judge.school_id is not None and judge.school_id in entry.member_school_ids:
         return SAME_SCHOOL
+    if any(same_school(judge.school_name, judge.school_district, name, district)
+           for name, district in entry.member_schools):
+        return SAME_SCHOOL
     units = {_norm(u) for u in entry.member_units} - {""}
     if _norm(judge.unit) and _norm(judge.unit) in units:
         return SAME_UNIT
-    if _norm(judge.school_name) and _norm(judge.school_name) == _norm(entry.mentor_school):
+    if same_school(judge.school_name, judge.school_district, entry.mentor_school, ""):
         return MENTOR_SCHOOL
     for c in conflicts:
         if c.judge_id != judge.id:
@@ -360,9 +403,57 @@ def select_round2(round1: Mapping[int, float | None], top_k: int | None = None,
 def final_score(round1: float | None, round2: float | None, in_round2: bool, weight: float = 1.0) -> float | None:
     """Final score of an entry. Not in round 2: its round-1 score. In round 2:
     final = weight * round2 + (1 - weight) * round1 (weight 1 = round 2 alone); None until round 2 is
-    scored. Entries in round 2 rank above the others (see `rank` tiers)."""
+    scored. Entries in round 2 rank above the others (see `rank` tiers); while some still wait for
+    their round 2 the ranking is provisional (see `rank_rounds`)."""
     if not in_round2:
         return round1
     if round2 is None or round1 is None and weight < 1:
         return None
     return round(weight * round2 + (1 - weight) * (round1 or 0.0), 4)
+
+
+@dataclass
+class DivisionRanks:
+    """Result of `rank_rounds`: finals (final score per entry, None while unscored or waiting for its
+    round 2), ranks, tiers (0 = in round 2, 1 = not), waiting (entries of round 2 without a round-2
+    score, sorted) and provisional (waiting is not empty: the order may still change)."""
+
+    finals: dict[int, float | None]
+    ranks: dict[int, int | None]
+    tiers: dict[int, int]
+    waiting: list[int]
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.waiting)
+
+
+def rank_rounds(round1: Mapping[int, float | None], round2: Mapping[int, float | None],
+                selected: Iterable[int] = (), weight: float = 1.0) -> DivisionRanks:
+    """Ranks of a division with one or two rounds.
+
+    finals[e] = final_score(round1[e], round2[e], e in selected, weight). Tiers: entries selected for
+    round 2 are tier 0 and rank above every other entry (tier 1); `rank` orders by tier, then score
+    (ties share a rank).
+
+    While round 2 is being scored (an entry selected for round 2 has no round-2 score yet: `waiting`),
+    the ranking is provisional: selected entries still rank above the others (they are the top of
+    round 1 by construction) and are ordered among themselves by their final score when they have one,
+    else by their round-1 score; the others by their final (= round-1) score. Finals of waiting entries
+    stay None. Once every selected entry has a round-2 score, ranks = rank(finals, tiers), the final
+    ranking. Example: round 1 {a: 90, b: 80, c: 70, d: 60}, top K = 2, no round 2 scored yet ->
+    provisional ranks a 1, b 2, c 3, d 4 (never c 1, d 2 with a and b unranked)."""
+    selected = set(selected)
+    finals: dict[int, float | None] = {}
+    tiers: dict[int, int] = {}
+    waiting: list[int] = []
+    for e in round1.keys() | round2.keys():
+        inside = e in selected
+        finals[e] = final_score(round1.get(e), round2.get(e), inside, weight)
+        tiers[e] = 0 if inside else 1
+        if inside and finals[e] is None:
+            waiting.append(e)
+    order = finals
+    if waiting:
+        order = {e: (round1.get(e) if e in waiting else s) for e, s in finals.items()}
+    return DivisionRanks(finals, rank(order, tiers), tiers, sorted(waiting))

@@ -189,13 +189,15 @@ def set_judge_affiliation(judge: User, school_name: str, district: str, unit: st
 
 # -- conflicts ----------------------------------------------------------------------------------------
 def judge_info(user: User) -> rules.JudgeInfo:
-    return rules.JudgeInfo(user.id, user.school_id, user.school.name if user.school else "", user.unit or "")
+    return rules.JudgeInfo(user.id, user.school_id, user.school.name if user.school else "", user.unit or "",
+                           (user.school.district or "") if user.school else "")
 
 
 def entry_info(entry: CreativeEntry) -> rules.EntryInfo:
     members = [m.user for m in entry.members]
     return rules.EntryInfo(entry.id, frozenset(u.school_id for u in members if u.school_id),
-                           frozenset(u.unit for u in members if u.unit), entry.mentor_school or "")
+                           frozenset(u.unit for u in members if u.unit), entry.mentor_school or "",
+                           frozenset((u.school.name, u.school.district or "") for u in members if u.school))
 
 
 def conflict_rows(judge_ids=None) -> list[ConflictOfInterest]:

@@ -465,10 +465,19 @@ def _stored_state(division: Division) -> DivisionResult:
 
 
 def lock(division: Division, by: User | None) -> DivisionResult:
-    """Freeze the division's tally (snapshot of documented rows). Audited."""
+    """Freeze the division's tally (snapshot of documented rows). Audited. A creative division whose
+    round 2 is still being scored (creative_ranking.round2_pending) is refused."""
     result = _stored_state(division)
     if result.state != "draft":
         raise ResultsError(_l("Kết quả bảng %(d)s đã được khoá.", d=division.code))
+    if division.content == "creative":
+        from .creative_ranking import round2_pending
+
+        waiting = round2_pending(division.id)
+        if waiting:
+            raise ResultsError(_l("Chưa khoá được kết quả bảng %(d)s: %(n)s bài vào vòng 2 chưa có điểm vòng 2 "
+                                  "(bài số %(ids)s). Hãy chấm xong vòng 2 rồi khoá.", d=division.code,
+                                  n=len(waiting), ids=", ".join(map(str, waiting))))
     rows = [snapshot_row(r) for r in tally_division(division) if r["rank"] is not None]
     result.state, result.snapshot, result.locked_at = "locked", rows, utcnow()
     audit(by, "results.lock", f"division:{division.id}", entrants=len(rows),
