@@ -196,3 +196,13 @@ def test_final_score_blend():
     assert final_score(70, 90, True, 1.0) == 90
     assert final_score(70, 90, True, 0.6) == 82.0  # 0.6 * 90 + 0.4 * 70
     assert final_score(70, None, True, 0.5) is None
+
+
+def test_assignment_lists_fixed_pairs_that_conflict():
+    # judge 1 shares school 10 with entry 1; the pair is fixed (it has a sheet): kept, counted, listed
+    judges = [JudgeInfo(1, school_id=10), JudgeInfo(2)]
+    res = assign_judges([entry(1, schools={10}), entry(2)], judges, k=1, fixed=[(1, 1), (2, 2)])
+    assert res.assignments == [(1, 1), (2, 2)]
+    assert res.conflicted_fixed == [(1, 1, SAME_SCHOOL)]
+    assert res.to_dict()["conflicted_fixed"] == [{"entry_id": 1, "judge_id": 1, "conflict": SAME_SCHOOL}]
+    assert assign_judges([entry(1), entry(2)], judges, k=1, fixed=[(1, 1)]).conflicted_fixed == []
