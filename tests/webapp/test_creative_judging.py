@@ -566,7 +566,7 @@ def test_new_affiliation_removes_unscored_conflicting_assignments_and_marks_scor
         "removed": [], "kept": [{"entry_id": e2.id, "round": 1, "conflict": "same_unit"}]}
 
 
-def test_rerun_assignment_drops_unscored_conflicting_kept_pairs_and_lists_scored(world, client):
+def test_rerun_assignment_drops_unscored_conflicting_kept_pairs_and_lists_scored(world, client, app):
     d2, e1, e2, js = world["d2"], world["e1"], world["e2"], world["judges"]
     # pairs stored before their conflict existed (as if the team changed): gk_a/E1 by hand, no sheet;
     # gk_unit/E2 by hand with a submitted sheet
@@ -587,3 +587,9 @@ def test_rerun_assignment_drops_unscored_conflicting_kept_pairs_and_lists_scored
     client.login("btc")
     html = client.post_form(f"/creative/org/{d2.id}/panel/1", {"action": "run", "per_entry": "3"}).get_data(as_text=True)
     assert 'id="conflicted-scored"' in html and f"#{e2.id} — gk_unit: cùng đơn vị với một thành viên" in html
+    # and the CLI, in JSON and in text
+    runner, args = app.test_cli_runner(), ["creative", "assign", "--contest", str(world["contest"].id), "--division", "D2"]
+    data = json.loads(runner.invoke(args=args + ["--json"]).output)
+    assert data["conflicted_fixed"] == [{"entry_id": e2.id, "judge_id": js["gk_unit"].id, "conflict": "same_unit"}]
+    out = runner.invoke(args=args).output
+    assert f"entry {e2.id}: judge {js['gk_unit'].id} kept although conflicted (same_unit): it has a score sheet" in out
