@@ -510,6 +510,13 @@ def test_score_is_shown_to_students_only_after_publishing(world, client, monkeyp
     db.session.commit()
     page = client.get(f"/creative/entries/{entry.id}").get_data(as_text=True)
     assert "90.00 điểm, hạng 1 — giải Nhất" in page and "87.25" not in page
+    # the API gives the same, with the fields its OpenAPI document names
+    body = api(client, "an")("GET", f"/api/v1/creative/entries/{entry.id}").get_json()
+    assert body["result"] == {"score": 90.0, "rank": 1, "award": "first"}
+    from webapp.api.openapi import build_document
+
+    documented = build_document()["components"]["schemas"]["CreativeEntry"]["properties"]["result"]["properties"]
+    assert set(documented) == set(body["result"])
 
 
 # -- API ---------------------------------------------------------------------------------------------

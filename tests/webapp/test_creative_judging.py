@@ -494,3 +494,179 @@ def test_demo_adds_creative_divisions_with_entries_and_the_demo_judge(app):
     assert runner.invoke(args=["demo"]).exit_code == 0
     again = {d.code: len(ops.division_entries(d)) for d in db.session.scalars(select(Division).where(Division.content == "creative"))}
     assert again == first and len(ops.judge_assignments(judge)) == len(assigned)
+
+
+# -- files on the judge's pages and API; conflicts that appear after the assignment ------------------
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _add_files(world):
+    """E1 gets a description PDF and a product zip named after the team (added by the organiser)."""
+    import io
+    import zipfile
+
+    from webapp.services import creative_entries as entries_svc
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("main.py", b"print('xin chao')\n")
+    e1 = world["e1"]
+    staged = [entries_svc.stage_file(e1.division, "description", io.BytesIO(PDF), "Doi THCS A - thuyet minh.pdf"),
+              entries_svc.stage_file(e1.division, "product", io.BytesIO(buf.getvalue()), "Doi THCS A.zip")]
+    files = entries_svc.add_files(world["organiser"], e1, staged)
+    return files, {"description": PDF, "product": buf.getvalue()}
+
+
+def _filename(response):
+    from werkzeug.http import parse_options_header
+
+    kind, opts = parse_options_header(response.headers["Content-Disposition"])
+    assert kind == "attachment"
+    return opts["filename"]
+
+
+def test_assigned_judge_sheet_links_each_file_and_downloads_it(world, client):
+    e1, gk1 = world["e1"], world["judges"]["gk1"]
+    files, data = _add_files(world)
+    assign(e1, gk1)
+    client.login("gk1")
+    for page in (f"/creative/judge/entries/{e1.id}/1", f"/creative/judge/entries/{e1.id}/1/print"):
+        html = client.get(page).get_data(as_text=True)
+        for f in files:
+            assert f'href="/creative/entries/{e1.id}/files/{f.id}"' in html, (page, f.kind)
+        assert "Bản thuyết minh (PDF)" in html and "Sản phẩm, mã nguồn (.zip)" in html
+        assert f"{len(PDF)} Bytes" in html
+    for f in files:
+        r = client.get(f"/creative/entries/{e1.id}/files/{f.id}")
+        assert r.status_code == 200 and r.data == data[f.kind]
+        assert _filename(r) == f.original_name  # not blind: the uploaded name
+        r.close()
+    # a judge not assigned to the entry may not download
+    client.post_form("/auth/logout", {}, form_url="/creative/judge")
+    client.login("gk2")
+    assert client.get(f"/creative/entries/{e1.id}/files/{files[0].id}").status_code == 403
+
+
+def test_blind_mode_download_name_hides_the_uploaded_name_from_judges(world, client):
+    d2, e1, gk1 = world["d2"], world["e1"], world["judges"]["gk1"]
+    files, data = _add_files(world)
+    assign(e1, gk1)
+    ops.save_judging_settings(d2, world["organiser"], blind=True)
+    client.login("gk1")
+    html = client.get(f"/creative/judge/entries/{e1.id}/1").get_data(as_text=True)
+    assert "Doi THCS A" not in html and f'href="/creative/entries/{e1.id}/files/{files[0].id}"' in html
+    expected = {"description": f"entry{e1.id}-description.pdf", "product": f"entry{e1.id}-product.zip"}
+    for f in files:
+        r = client.get(f"/creative/entries/{e1.id}/files/{f.id}")
+        assert r.status_code == 200 and r.data == data[f.kind]
+        assert _filename(r) == expected[f.kind] and "Doi" not in r.headers["Content-Disposition"]
+        r.close()
+    # the API download of the judge hides it too; organisers and the team keep the real name
+    r = client.get(f"/api/v1/creative/entries/{e1.id}/files/{files[1].id}", headers=token(client, "gk1"))
+    assert r.status_code == 200 and _filename(r) == expected["product"]
+    r.close()
+    for who in ("btc", "hs_a1"):
+        client.post_form("/auth/logout", {}, form_url="/")
+        client.login(who)
+        r = client.get(f"/creative/entries/{e1.id}/files/{files[0].id}")
+        assert r.status_code == 200 and _filename(r) == "Doi THCS A - thuyet minh.pdf", who
+        r.close()
+
+
+def test_api_judge_view_lists_files(world, client):
+    e1, e2, gk1 = world["e1"], world["e2"], world["judges"]["gk1"]
+    files, data = _add_files(world)
+    assign(e1, gk1)
+    assign(e2, gk1)
+    h = token(client, "gk1")
+    items = {i["entry_id"]: i for i in client.get("/api/v1/creative/assigned", headers=h).get_json()["entries"]}
+    assert items[e1.id]["files"] == [
+        {"id": files[0].id, "kind": "description", "size": len(PDF), "url": f"/api/v1/creative/entries/{e1.id}/files/{files[0].id}"},
+        {"id": files[1].id, "kind": "product", "size": len(data["product"]), "url": f"/api/v1/creative/entries/{e1.id}/files/{files[1].id}"},
+    ]
+    assert items[e2.id]["files"] == []
+    r = client.get(items[e1.id]["files"][0]["url"], headers=h)
+    assert r.status_code == 200 and r.data == PDF
+    r.close()
+
+
+def test_sheet_refused_when_a_conflict_appears_after_assignment(world, client):
+    e1, gk1 = world["e1"], world["judges"]["gk1"]
+    assign(e1, gk1)
+    ops.save_sheet(e1, gk1, 1, points(e1.division, [20]), "nháp")
+    # the organiser records a conflict afterwards: the draft keeps the assignment, saving is refused
+    ops.record_conflict(gk1, world["organiser"], entry_id=e1.id, reason="họ hàng")
+    assert ops.is_assigned(gk1, e1, 1)
+    [row] = audits("creative.conflict")
+    assert row.details["removed_assignments"] == [] and row.details["conflicted_scored"] == [
+        {"entry_id": e1.id, "round": 1, "conflict": "organiser"}]
+    with pytest.raises(ops.CreativeRefused) as exc:
+        submit(e1, gk1, [25, 20, 20, 15])
+    assert exc.value.http_status == 409
+    assert "xung đột lợi ích" in str(exc.value) and "Ban tổ chức ghi nhận" in str(exc.value) and "báo Ban tổ chức" in str(exc.value)
+    sheet = ops.sheet_for(e1, gk1, 1)
+    assert sheet.status == "draft" and sheet.comment == "nháp"
+    # the page and the API refuse as well, and the sheet page says why
+    client.login("gk1")
+    html = client.get(f"/creative/judge/entries/{e1.id}/1").get_data(as_text=True)
+    assert 'id="sheet-conflict"' in html
+    r = client.post_form(f"/creative/judge/entries/{e1.id}/1", {"action": "save", "comment": "x"})
+    assert r.status_code == 409 and "xung đột lợi ích" in r.get_data(as_text=True)
+    r = client.put(f"/api/v1/creative/entries/{e1.id}/score", json={"criteria": {"Trình bày": 10}}, headers=token(client, "gk1"))
+    assert r.status_code == 409 and "xung đột lợi ích" in r.get_json()["error"]
+    assert ops.sheet_for(e1, gk1, 1).comment == "nháp" and len(audits("creative.score_save")) == 1
+
+
+def test_new_affiliation_removes_unscored_conflicting_assignments_and_marks_scored(world, client):
+    d2, e1, e2, gk1 = world["d2"], world["e1"], world["e2"], world["judges"]["gk1"]
+    assign(e1, gk1)
+    assign(e2, gk1)
+    ops.save_sheet(e2, gk1, 1, points(d2, [10]))  # a draft on E2
+    client.login("btc")
+    # gk1 moves to THCS A (E1's members' school) and unit Quận 2 (E2's member's unit)
+    r = client.post_form(f"/creative/org/{d2.id}/panel/1", {"action": "judge", "judge_id": str(gk1.id), "school": "THCS A",
+                                                          "district": "Quận 1", "unit": "Quận 2"}, follow_redirects=True)
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert f"#{e2.id} (cùng đơn vị với một thành viên)" in html  # the flash names the kept scored one
+    assert not ops.is_assigned(gk1, e1, 1) and ops.is_assigned(gk1, e2, 1)
+    [row] = audits("creative.judge_affiliation")
+    assert row.details["removed_assignments"] == [{"entry_id": e1.id, "round": 1}]
+    assert row.details["conflicted_scored"] == [{"entry_id": e2.id, "round": 1, "conflict": "same_unit"}]
+    assert [(a.entry_id, code) for a, code in ops.conflicted_assignments(d2)] == [(e2.id, "same_unit")]
+    # the panel page marks the conflicting assignment
+    html = client.get(f"/creative/org/{d2.id}/panel/1").get_data(as_text=True)
+    assert html.count('class="badge badge-over conflict-marker"') == 1
+    assert "xung đột: cùng đơn vị với một thành viên" in html
+    # the service alone reports the same
+    assert ops.set_judge_affiliation(gk1, "THCS A", "Quận 1", "Quận 2", world["organiser"]) == {
+        "removed": [], "kept": [{"entry_id": e2.id, "round": 1, "conflict": "same_unit"}]}
+
+
+def test_rerun_assignment_drops_unscored_conflicting_kept_pairs_and_lists_scored(world, client, app):
+    d2, e1, e2, js = world["d2"], world["e1"], world["e2"], world["judges"]
+    # pairs stored before their conflict existed (as if the team changed): gk_a/E1 by hand, no sheet;
+    # gk_unit/E2 by hand with a submitted sheet
+    assign(e1, js["gk_a"])
+    assign(e2, js["gk_unit"])
+    db.session.add(ScoreSheet(entry_id=e2.id, judge_id=js["gk_unit"].id, round=1, points={}, comment="",
+                              status="submitted", total=70.0))
+    db.session.commit()
+    result = ops.run_assignment(d2, 1, 3, world["organiser"])
+    assert not ops.is_assigned(js["gk_a"], e1, 1) and ops.is_assigned(js["gk_unit"], e2, 1)
+    assert result.conflicted_fixed == [(e2.id, js["gk_unit"].id, "same_unit")]
+    e1_judges = {j for e, j in result.assignments if e == e1.id}
+    assert len(e1_judges) == 3 and not e1_judges & {js["gk_a"].id, js["gk_mentor"].id}
+    [row] = audits("creative.assign")
+    assert row.details["dropped_conflicting"] == [[e1.id, js["gk_a"].id]]
+    assert row.details["conflicted_scored"] == [[e2.id, js["gk_unit"].id, "same_unit"]]
+    # the report on the panel page lists it
+    client.login("btc")
+    html = client.post_form(f"/creative/org/{d2.id}/panel/1", {"action": "run", "per_entry": "3"}).get_data(as_text=True)
+    assert 'id="conflicted-scored"' in html and f"#{e2.id} — gk_unit: cùng đơn vị với một thành viên" in html
+    # and the CLI, in JSON and in text
+    runner, args = app.test_cli_runner(), ["creative", "assign", "--contest", str(world["contest"].id), "--division", "D2"]
+    data = json.loads(runner.invoke(args=args + ["--json"]).output)
+    assert data["conflicted_fixed"] == [{"entry_id": e2.id, "judge_id": js["gk_unit"].id, "conflict": "same_unit"}]
+    out = runner.invoke(args=args).output
+    assert f"entry {e2.id}: judge {js['gk_unit'].id} kept although conflicted (same_unit): it has a score sheet" in out

@@ -274,3 +274,13 @@ def test_rank_rounds_is_provisional_while_round2_is_scored():
     # one round (nobody selected): round-1 order, never provisional; unscored entries unranked
     single = rank_rounds({1: 60.0, 2: 75.0, 3: None}, {})
     assert single.ranks == {2: 1, 1: 2, 3: None} and not single.provisional
+
+
+def test_assignment_lists_fixed_pairs_that_conflict():
+    # judge 1 shares school 10 with entry 1; the pair is fixed (it has a sheet): kept, counted, listed
+    judges = [JudgeInfo(1, school_id=10), JudgeInfo(2)]
+    res = assign_judges([entry(1, schools={10}), entry(2)], judges, k=1, fixed=[(1, 1), (2, 2)])
+    assert res.assignments == [(1, 1), (2, 2)]
+    assert res.conflicted_fixed == [(1, 1, SAME_SCHOOL)]
+    assert res.to_dict()["conflicted_fixed"] == [{"entry_id": 1, "judge_id": 1, "conflict": SAME_SCHOOL}]
+    assert assign_judges([entry(1), entry(2)], judges, k=1, fixed=[(1, 1)]).conflicted_fixed == []

@@ -261,14 +261,15 @@ def creative_entry_file(entry_id: int, file_id: int):
         raise ApiError(404, f"Creative entry {entry_id} has no file {file_id}.")
     if not svc.file_path(f).is_file():
         raise ApiError(404, f"The bytes of file {file_id} are missing from the store; tell the organisers.")
-    return attachment_response(f)
+    return attachment_response(f, g.api_user)
 
 
 # -- judges: assigned entries and score sheets ---------------------------------------------------------
 
 
 def _judge_entry_json(entry: CreativeEntry, round_: int, judge) -> dict:
-    """An assigned entry as a judge sees it; blind mode leaves out members, schools and the mentor."""
+    """An assigned entry as a judge sees it; blind mode leaves out members, schools and the mentor.
+    Files without their uploaded names (they may name the team): id, kind, size, download url."""
     settings = judging._settings(entry.division)
     crit = judging.rubric(entry.division, round_)
     sheet = judging.sheet_for(entry, judge, round_)
@@ -278,6 +279,8 @@ def _judge_entry_json(entry: CreativeEntry, round_: int, judge) -> dict:
         "division": {"id": entry.division_id, "code": entry.division.code},
         "title": entry.title, "summary": entry.summary, "category": entry.category,
         "video_url": entry.video_url or None, "repo_url": entry.repo_url or None, "blind": settings.blind,
+        "files": [{"id": f.id, "kind": f.kind, "size": f.size,
+                   "url": url_for("api.creative_entry_file", entry_id=entry.id, file_id=f.id)} for f in entry.files],
         "criteria": [{"name": c.name, "description": c.description, "max_points": c.max_points, "weight": c.weight} for c in crit],
         "sheet": None if sheet is None else {
             "status": sheet.status, "comment": sheet.comment, "total": sheet.total, "updated_at": iso(sheet.updated_at),

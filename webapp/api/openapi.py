@@ -242,7 +242,8 @@ SCHEMAS.update({
             "locked": {"type": "boolean", "description": "true from the deadline on: members can no longer change it"},
             "editable": {"type": "boolean"},
             "result": {"type": ["object", "null"], "description": "only for members, once results are published",
-                       "properties": {"score": _nullable("number"), "rank": _nullable("integer"), "judges": _nullable("integer")}},
+                       "properties": {"score": _nullable("number"), "rank": _nullable("integer"),
+                                      "award": _nullable("string", description="first, second, third, consolation or null")}},
             "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
         },
     },
@@ -493,7 +494,7 @@ SCHEMAS.update({
         },
     },
     "AssignedEntry": {
-        "type": "object", "required": ["entry_id", "round", "title", "criteria", "sheet"],
+        "type": "object", "required": ["entry_id", "round", "title", "files", "criteria", "sheet"],
         "description": "In blind mode `members` and `mentor` are absent.",
         "properties": {
             "entry_id": {"type": "integer"}, "round": {"type": "integer", "enum": [1, 2]},
@@ -501,6 +502,10 @@ SCHEMAS.update({
             "division": {"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"}}},
             "title": {"type": "string"}, "summary": {"type": "string"}, "category": {"type": "string"},
             "video_url": _nullable("string"), "repo_url": _nullable("string"), "blind": {"type": "boolean"},
+            "files": {"type": "array", "description": "without uploaded names; download with the url",
+                      "items": {"type": "object", "required": ["id", "kind", "size", "url"], "properties": {
+                          "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["description", "product", "sb3", "image"]},
+                          "size": {"type": "integer"}, "url": {"type": "string"}}}},
             "members": {"type": "array", "items": {"type": "object", "properties": {
                 "username": {"type": "string"}, "full_name": {"type": "string"}, "school": _nullable("string")}}},
             "mentor": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "school": {"type": "string"}}},

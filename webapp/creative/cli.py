@@ -45,6 +45,8 @@ def assign_cmd(contest_id, code, k, round_, as_json):
     for s in result.shortfall:
         click.echo(f"entry {s.entry_id}: {s.assigned}/{s.needed} judges ({s.reason}; conflicted: "
                    + (", ".join(f"{j}={r}" for j, r in sorted(s.conflicted.items())) or "none") + ")")
+    for e, j, r in result.conflicted_fixed:
+        click.echo(f"entry {e}: judge {j} kept although conflicted ({r}): it has a score sheet")
 
 
 @creative_cli.command("ranking")

@@ -66,14 +66,14 @@ def entry_upload_limit(entry_id: int, **_) -> int | None:
     return entry_request_limit(entry.division) if entry is not None else None
 
 
-def attachment_response(entry_file: EntryFile):
-    """The bytes of an entry file as a download, never rendered: attachment with a safe name,
-    octet-stream, nosniff, not cached by shared caches."""
+def attachment_response(entry_file: EntryFile, viewer=None):
+    """The bytes of an entry file as a download, never rendered: attachment with a safe name
+    (svc.download_name: hidden from judges in blind mode), octet-stream, nosniff, not cached by shared caches."""
     path = svc.file_path(entry_file)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=svc.download_name(entry_file), etag=False, max_age=0)
+                         download_name=svc.download_name(entry_file, viewer), etag=False, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -276,4 +276,4 @@ def file_download(entry_id: int, file_id: int):
     entry = _entry(entry_id)
     if not svc.can_download(current_user, entry):
         abort(403)
-    return attachment_response(_entry_file(entry, file_id))
+    return attachment_response(_entry_file(entry, file_id), current_user)

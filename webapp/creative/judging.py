@@ -102,7 +102,8 @@ def _judge_access(entry_id: int, round_: int) -> CreativeEntry:
 
 def _sheet_context(entry: CreativeEntry, round_: int) -> dict:
     return {"entry": entry, "round_": round_, "criteria": ops.rubric(entry.division, round_),
-            "sheet": ops.sheet_for(entry, current_user, round_), "settings": ops._settings(entry.division)}
+            "sheet": ops.sheet_for(entry, current_user, round_), "settings": ops._settings(entry.division),
+            "conflict": ops.conflict_of(current_user, entry)}
 
 
 @bp.route("/judge/entries/<int:entry_id>/<int:round_>", methods=["GET", "POST"])
@@ -159,6 +160,15 @@ def judge_conflicts():
                            conflicts=ops.conflict_rows([current_user.id]))
 
 
+def _flash_conflicted_scored(judge: User) -> None:
+    """Warn about the judge's assignments kept although they now conflict (they have a score sheet)."""
+    rows = ops.conflicted_assignments(judge=judge)
+    if rows:
+        flash(_("%(u)s đã có phiếu chấm cho bài có xung đột lợi ích, phân công được giữ lại để Ban tổ chức quyết định "
+                "(mở khoá rồi bỏ phân công): %(l)s.", u=judge.username,
+                l="; ".join(f"#{a.entry_id} ({ops.conflict_label(code)})" for a, code in rows)), "error")
+
+
 def _record_conflict(judge: User) -> None:
     kind = request.form.get("kind")
     target = {"entry": {"entry_id": _int(request.form.get("entry_id"))},
@@ -167,6 +177,7 @@ def _record_conflict(judge: User) -> None:
     if target is None:
         raise ops.CreativeRefused(_("Chọn loại xung đột: một bài dự thi, một trường hoặc một đơn vị."), 422, "kind")
     ops.record_conflict(judge, current_user, reason=request.form.get("reason", ""), **target)
+    _flash_conflicted_scored(judge)
 
 
 # -- organiser pages ----------------------------------------------------------------------------------
@@ -302,6 +313,7 @@ def org_panel(division_id: int, round_: int):
             ops.set_judge_affiliation(judge, request.form.get("school", ""), request.form.get("district", ""),
                                       request.form.get("unit", ""), current_user)
             flash(_("Đã lưu trường và đơn vị của %(u)s.", u=judge.username), "success")
+            _flash_conflicted_scored(judge)
         else:
             abort(400)
     except ops.CreativeRefused as exc:

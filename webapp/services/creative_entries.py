@@ -586,8 +586,20 @@ def sweep_store(older_than: timedelta = timedelta(hours=6), now: datetime | None
     return removed
 
 
-def download_name(entry_file: EntryFile) -> str:
-    return uploads.download_name(entry_file.kind, entry_file.original_name)
+def download_name(entry_file: EntryFile, viewer: User | None = None) -> str:
+    """The file name offered on download (uploads.download_name of the uploaded name). A judge (a viewer
+    who is neither an organiser nor a member) of a blind division gets `entry<id>-<kind><ext>` instead,
+    so the uploaded name cannot reveal the team; <ext> is the uploaded name's extension when it is one
+    of the kind's, else the kind's first."""
+    name = uploads.download_name(entry_file.kind, entry_file.original_name)
+    if viewer is None or viewer.has_role("organiser"):
+        return name
+    entry = db.session.get(CreativeEntry, entry_file.entry_id)
+    if is_member(viewer, entry) or not settings_for(entry.division).blind:
+        return name
+    ext = next((x for x in uploads.KINDS[entry_file.kind].extensions if name.lower().endswith(x)),
+               uploads.KINDS[entry_file.kind].extensions[0])
+    return f"entry{entry.id}-{entry_file.kind}{ext}"
 
 
 # -- results for students ----------------------------------------------------------------------------

@@ -144,11 +144,14 @@ class AssignmentResult:
     assignments: list[tuple[int, int]]  # (entry_id, judge_id), sorted
     loads: dict[int, int]  # judge_id -> entries assigned
     shortfall: list[Shortfall]
+    # fixed pairs kept although the judge has a conflict with the entry: (entry_id, judge_id, code)
+    conflicted_fixed: list[tuple[int, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
             "assignments": [{"entry_id": e, "judge_id": j} for e, j in self.assignments],
             "loads": {str(j): n for j, n in sorted(self.loads.items())},
+            "conflicted_fixed": [{"entry_id": e, "judge_id": j, "conflict": r} for e, j, r in self.conflicted_fixed],
             "shortfall": [{**asdict(s), "conflicted": {str(j): r for j, r in sorted(s.conflicted.items())}}
                           for s in self.shortfall],
         }
@@ -161,7 +164,9 @@ def assign_judges(entries: list[EntryInfo], judges: list[JudgeInfo], conflicts: 
     Rule:
       * a judge is eligible for an entry when `conflict_reason` is None; a pair is never assigned twice;
       * `fixed` pairs (entry_id, judge_id), e.g. hand-made assignments or ones with a score sheet, are
-        kept as they are and count towards k and the judge's load (even if they exceed k);
+        kept as they are and count towards k and the judge's load (even if they exceed k); a fixed
+        pair whose judge has a conflict with the entry is still kept (the caller decided: a sheet
+        exists) but listed in `conflicted_fixed` with its code, so the organiser sees it;
       * each entry gets min(k, eligible judges) judges: the most any assignment can give it. An entry
         with fewer is reported in `shortfall`, with the reason and each conflicted judge's code;
       * loads (entries per judge) are balanced: first greedily (entries with the fewest eligible judges
@@ -255,7 +260,8 @@ def assign_judges(entries: list[EntryInfo], judges: list[JudgeInfo], conflicts: 
             reason = "panel_too_small" if len(judges) < k else "conflicts"
             shortfall.append(Shortfall(e.id, k, len(assigned[e.id]), len(eligible[e.id]), reason, conflicted[e.id]))
     pairs = sorted((e, j) for e, js in assigned.items() for j in js)
-    return AssignmentResult(pairs, load, shortfall)
+    flagged = sorted((e, j, conflicted[e][j]) for e, j in locked if j in conflicted[e])
+    return AssignmentResult(pairs, load, shortfall, flagged)
 
 
 # -- score sheets --------------------------------------------------------------------------------------

@@ -172,8 +172,10 @@ def set_panel(division: Division, round_: int, judge_ids: list[int], user: User)
     return panel(division, round_)
 
 
-def set_judge_affiliation(judge: User, school_name: str, district: str, unit: str, user: User) -> None:
-    """Set a judge's school and unit (used for conflicts of interest)."""
+def set_judge_affiliation(judge: User, school_name: str, district: str, unit: str, user: User) -> dict:
+    """Set a judge's school and unit (used for conflicts of interest). Assignments that now conflict
+    are re-checked like after a recorded conflict (recheck_assignments): unscored ones are removed,
+    scored ones are kept and returned. Returns {"removed": [...], "kept": [...]} (see recheck_assignments)."""
     from .users import find_or_create_school
 
     if judge.role != Role.JUDGE.value:
@@ -182,9 +184,13 @@ def set_judge_affiliation(judge: User, school_name: str, district: str, unit: st
     school_name = " ".join(school_name.split())
     judge.school = find_or_create_school(school_name[:200], " ".join(district.split())[:200]) if school_name else None
     judge.unit = " ".join(unit.split())[:200]
+    db.session.flush()
+    report = recheck_assignments(judge)
     audit(user, "creative.judge_affiliation", f"user:{judge.id}", before=before,
-          after={"school": str(judge.school) if judge.school else "", "unit": judge.unit})
+          after={"school": str(judge.school) if judge.school else "", "unit": judge.unit},
+          removed_assignments=report["removed"], conflicted_scored=report["kept"])
     db.session.commit()
+    return report
 
 
 # -- conflicts ----------------------------------------------------------------------------------------
@@ -234,16 +240,48 @@ def record_conflict(judge: User, by: User, *, entry_id: int | None = None, schoo
                              reason=(reason or "").strip()[:500], source=source, created_by=by.id)
     db.session.add(row)
     db.session.flush()
-    removed = []
-    for a in db.session.scalars(select(JudgeAssignment).where(JudgeAssignment.judge_id == judge.id)):
-        if conflict_of(judge, a.entry) and _sheet(a.entry_id, judge.id, a.round) is None:
-            removed.append({"entry_id": a.entry_id, "round": a.round})
-            db.session.delete(a)
+    report = recheck_assignments(judge)
     audit(by, "creative.conflict", f"user:{judge.id}", before=None,
           after={"entry_id": entry_id, "school_id": school_id, "unit": unit, "source": source}, reason=row.reason,
-          removed_assignments=removed)
+          removed_assignments=report["removed"], conflicted_scored=report["kept"])
     db.session.commit()
     return row
+
+
+def recheck_assignments(judge: User) -> dict:
+    """Re-check every assignment of `judge` against conflicts of interest (after a change of the
+    judge's school or unit, or a new conflict). A conflicting assignment without a score sheet is
+    deleted; one with a sheet (draft or submitted) is kept for the organiser to decide, and its sheet
+    can no longer be saved (save_sheet). Does not commit: the caller audits and commits.
+    Returns {"removed": [{entry_id, round}], "kept": [{entry_id, round, conflict}]}."""
+    removed, kept = [], []
+    for a in db.session.scalars(select(JudgeAssignment).where(JudgeAssignment.judge_id == judge.id)
+                                .order_by(JudgeAssignment.round, JudgeAssignment.entry_id)):
+        code = conflict_of(judge, a.entry)
+        if not code:
+            continue
+        if _sheet(a.entry_id, judge.id, a.round) is None:
+            removed.append({"entry_id": a.entry_id, "round": a.round})
+            db.session.delete(a)
+        else:
+            kept.append({"entry_id": a.entry_id, "round": a.round, "conflict": code})
+    return {"removed": removed, "kept": kept}
+
+
+def conflicted_assignments(division: Division | None = None, judge: User | None = None) -> list[tuple[JudgeAssignment, str]]:
+    """Stored assignments whose judge has a conflict of interest with the entry (they can only be
+    left from before the conflict appeared, with a score sheet), with the conflict code."""
+    query = select(JudgeAssignment).join(CreativeEntry)
+    if division is not None:
+        query = query.where(CreativeEntry.division_id == division.id)
+    if judge is not None:
+        query = query.where(JudgeAssignment.judge_id == judge.id)
+    out = []
+    for a in db.session.scalars(query.order_by(JudgeAssignment.round, JudgeAssignment.entry_id, JudgeAssignment.judge_id)):
+        code = conflict_of(a.judge, a.entry)
+        if code:
+            out.append((a, code))
+    return out
 
 
 def delete_conflict(row: ConflictOfInterest, by: User, reason: str = "") -> None:
@@ -281,7 +319,9 @@ def assignments(division: Division, round_: int = 1) -> list[JudgeAssignment]:
 
 def run_assignment(division: Division, round_: int = 1, k: int | None = None, user: User | None = None) -> rules.AssignmentResult:
     """Compute and store the assignment of a round (creative_judging.assign_judges). Hand-made
-    assignments and those with a score sheet are kept; the other automatic ones are recomputed."""
+    assignments and those with a score sheet are kept; the other automatic ones are recomputed.
+    A kept pair is re-checked against conflicts of interest: without a sheet it is dropped, with a
+    sheet it stays and is listed in result.conflicted_fixed (and the audit row) for the organiser."""
     _check_round(round_)
     settings = _settings(division)
     k = settings.judges_per_entry if k is None else k
@@ -292,7 +332,15 @@ def run_assignment(division: Division, round_: int = 1, k: int | None = None, us
     existing = assignments(division, round_)
     entry_ids = {e.id for e in entries}
     judge_ids = {j.id for j in judges}
-    keep = [a for a in existing if a.manual or _sheet(a.entry_id, a.judge_id, round_) is not None]
+    keep, dropped = [], []
+    for a in existing:
+        scored = _sheet(a.entry_id, a.judge_id, round_) is not None
+        if not (a.manual or scored):
+            continue
+        if not scored and conflict_of(a.judge, a.entry):
+            dropped.append([a.entry_id, a.judge_id])
+            continue
+        keep.append(a)
     result = rules.assign_judges([entry_info(e) for e in entries], [judge_info(j) for j in judges],
                                  conflicts(judge_ids), k, fixed=[(a.entry_id, a.judge_id) for a in keep
                                                                  if a.entry_id in entry_ids and a.judge_id in judge_ids])
@@ -307,7 +355,8 @@ def run_assignment(division: Division, round_: int = 1, k: int | None = None, us
             db.session.add(JudgeAssignment(entry_id=e, judge_id=j, round=round_, manual=False))
     audit(user, "creative.assign", f"division:{division.id}", round=round_, k=k,
           before=[list(p) for p in before], after=[list(p) for p in result.assignments],
-          shortfall=[s.entry_id for s in result.shortfall])
+          shortfall=[s.entry_id for s in result.shortfall], dropped_conflicting=dropped,
+          conflicted_scored=[list(p) for p in result.conflicted_fixed])
     db.session.commit()
     return result
 
@@ -418,11 +467,16 @@ def points_by_name(division: Division, round_: int, named: dict) -> dict:
 def save_sheet(entry: CreativeEntry, judge: User, round_: int, points: dict, comment: str = "",
                submit: bool = False) -> ScoreSheet:
     """Save a judge's draft, or submit it (all criteria needed). Only an assigned judge; a submitted
-    sheet is locked until an organiser unlocks it. Points are checked against each criterion's maximum
+    sheet is locked until an organiser unlocks it; refused (409) while the judge has a conflict of
+    interest with the entry (conflict_of), even if it appeared after the assignment. Points are checked against each criterion's maximum
     (creative_judging.check_points); the total is creative_judging.sheet_total. Audited."""
     _check_round(round_)
     if not is_assigned(judge, entry, round_):
         raise CreativeRefused(_("Bạn không được phân công chấm bài này."), 403)
+    reason = conflict_of(judge, entry)
+    if reason:
+        raise CreativeRefused(_("Không lưu được phiếu chấm: bạn có xung đột lợi ích với bài này (%(r)s). "
+                                "Hãy báo Ban tổ chức để được phân công lại.", r=conflict_label(reason)), 409)
     sheet = _sheet(entry.id, judge.id, round_)
     if sheet is not None and sheet.status == "submitted":
         raise CreativeRefused(_("Phiếu chấm đã nộp và bị khoá; hãy nhờ Ban tổ chức mở khoá nếu cần sửa."), 409)
@@ -516,9 +570,12 @@ def save_judging_settings(division: Division, user: User, **values) -> CreativeS
 # -- progress --------------------------------------------------------------------------------------------
 def progress(division: Division, round_: int = 1) -> dict:
     """Coverage per entry and progress per judge of a round:
-    {"entries": [{entry, assigned, submitted, drafts}], "judges": [{judge, assigned, submitted, drafts}]}."""
+    {"entries": [{entry, assigned, submitted, drafts, judges: [{judge, state, manual, sheet, conflict}]}],
+     "judges": [{judge, assigned, submitted, drafts}]}; conflict is the code of a conflict of interest that
+    appeared after the assignment (a scored pair kept for the organiser), else None."""
     rows = assignments(division, round_)
     sheets = {(s.entry_id, s.judge_id): s for s in division_sheets(division, round_)}
+    known = conflicts({a.judge_id for a in rows})
     per_entry, per_judge = {}, {}
     for e in round_entries(division, round_):
         per_entry[e.id] = {"entry": e, "assigned": 0, "submitted": 0, "drafts": 0, "judges": []}
@@ -531,6 +588,7 @@ def progress(division: Division, round_: int = 1) -> dict:
             d["assigned"] += 1
             d["submitted"] += state == "submitted"
             d["drafts"] += state == "draft"
-        pe["judges"].append({"judge": a.judge, "state": state, "manual": a.manual, "sheet": s})
+        pe["judges"].append({"judge": a.judge, "state": state, "manual": a.manual, "sheet": s,
+                             "conflict": rules.conflict_reason(judge_info(a.judge), entry_info(a.entry), known)})
     return {"entries": list(per_entry.values()), "judges": sorted(per_judge.values(), key=lambda d: d["judge"].username)}
 
