@@ -230,6 +230,11 @@ def test_appeal_rescore_with_before_and_after(world, client):
                                                                ("hs2", "third"), ("hs3", "third")]
     actions = [a.action for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert "appeal.file" in actions and "appeal.resolve" in actions and "results.retally" in actions
+    # the organiser's appeal page shows the before/after table: 30, rank 5, third -> 85, rank 2, second
+    page = client.get(f"/results/appeals/{appeal.id}").get_data(as_text=True)
+    table = re.search(r'<table class="table" id="before-after">(.*?)</table>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd]>(.*?)</t[hd]>", table, re.S)]
+    assert cells[4:] == ["Trước", "30", "5", "Ba", "Sau", "85", "2", "Nhì"], cells
     client.get("/auth/logout")
     client.login("hs5")
     page = client.get(f"/results/contest/{world['contest'].id}").get_data(as_text=True)
@@ -516,3 +521,24 @@ def test_api_imports_external_scores_all_or_nothing(world, client, make_user, ad
     svc.lock(c, org)
     r = call("POST", url, data={"file": (io.BytesIO(good), "diem.csv")}, content_type="multipart/form-data")
     assert r.status_code == 422 and "khoá" in r.get_json()["error"]
+
+
+def test_preview_shows_an_empty_level_and_the_public_page_lists_qualifiers(world, client):
+    """A level whose fraction rounds to 0 is shown with 0 (not an error); after publishing, the public
+    results page names the qualifiers of the contest's rule."""
+    division, contest, org = world["division"], world["contest"], world["org"]
+    svc.save_prize_rule(division, {"levels": [{"name": "first", "count": 1}, {"name": "second", "count": 2},
+                                              {"name": "third", "count": 2},
+                                              {"name": "consolation", "fraction": 0.1}]}, org)  # floor(0.6) = 0
+    svc.save_result_settings(contest, qualifier_rule={"divisions": {"B": {"top": 1}}}, overall_prize_cap=None,
+                             appeal_hours=24, by=org)
+    client.login("btc")
+    page = client.get(f"/results/divisions/{division.id}/preview").get_data(as_text=True)
+    counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', page))
+    assert counts == {"first": "1", "second": "2", "third": "2", "consolation": "0"}
+    svc.lock(division, org)
+    svc.publish(division, org)
+    client.get("/auth/logout")
+    public = client.get(f"/results/contest/{contest.id}").get_data(as_text=True)
+    listed = re.search(r'<ul class="qualifiers">(.*?)</ul>', public, re.S).group(1)
+    assert re.findall(r"<li>([^·<]+?) ·", listed) == ["Nguyễn Văn A"]
