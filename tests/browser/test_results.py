@@ -2,8 +2,10 @@
 locks and publishes; a contestant sees nothing before and the prizes after, on the public page."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -84,6 +86,14 @@ def test_preview_adjust_publish_public_page(live_server, page, new_page):
     expect(student.locator("#no-results")).to_be_visible()  # locked is not published
     page.locator("#publish").click()
     expect(page.locator("#result-state")).to_contain_text("Đã công bố")
+    # the organiser exports what was published: the prize list made from the real locked snapshot
+    page.goto(f"/results/contest/{contest.id}/exports")
+    with page.expect_download() as info:
+        page.locator("#div-B").get_by_role("link", name="Danh sách giải (XLSX)").click()
+    with open(info.value.path(), "rb") as f:
+        ws = openpyxl.load_workbook(io.BytesIO(f.read())).active
+    assert [(row[1], row[-1]) for row in ws.iter_rows(min_row=2, values_only=True)] == [
+        ("Nguyễn Thị Ánh", "Nhất"), ("Trần Đức Huy", "Nhì"), ("Lê Hoàng Yến", "Khuyến khích")]
 
     student.reload()
     section = student.locator("#results-B")
