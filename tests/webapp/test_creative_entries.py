@@ -631,8 +631,20 @@ def test_api_upload_download_and_deadline(world, client, app):
         r = api(client, username)("GET", files[0]["url"])
         assert r.status_code == status, username
         r.close()
+    # a team replaces a wrong file: DELETE (others may not; a judge lists assigned entries elsewhere)
+    wrong = files[2]
+    assert api(client, "chi")("DELETE", wrong["url"]).status_code == 403
+    assert api(client, "gk1")("DELETE", wrong["url"]).status_code == 403
+    assert an("DELETE", f"/api/v1/creative/entries/{entry.id}/files/999999").status_code == 404
+    assert an("DELETE", wrong["url"]).status_code == 204
+    assert [f.kind for f in db.session.get(CreativeEntry, entry.id).files] == ["description", "image"]
+    assert len(store_files(app)) == 2
+    r = api(client, "gk1")("GET", "/api/v1/creative/entries")
+    assert r.status_code == 403 and "/api/v1/creative/assigned" in r.get_json()["error"]
     # after the deadline: members are refused with the reason, on update and upload
     _close(world.d2)
+    r = an("DELETE", files[1]["url"])
+    assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
     r = an("PATCH", f"/api/v1/creative/entries/{entry.id}", json={"title": "Muộn"})
     assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
     r = an("POST", url, data={"image": (io.BytesIO(PNG), "3.png")}, content_type="multipart/form-data")
@@ -640,7 +652,7 @@ def test_api_upload_download_and_deadline(world, client, app):
     r = api(client, "chi")("POST", "/api/v1/creative/entries", json={**API_FIELDS, "division_id": world.d2.id})
     assert r.status_code == 403 and "hết hạn nộp" in r.get_json()["error"]
     assert an("GET", "/api/v1/creative/entries").get_json()["entries"][0]["locked"] is True
-    assert len(store_files(app)) == 3
+    assert len(store_files(app)) == 2
 
 
 def test_request_size_follows_the_division_limits_not_the_site_default(world, client, app):

@@ -162,6 +162,8 @@ def creative_entries():
         if division is None:
             raise ApiError(404, f"No division with id {raw}.")
         entries = svc.division_entries(division)
+    elif user.has_role("judge") and not user.has_role("student"):
+        raise ApiError(403, "Judges find their assigned entries at /api/v1/creative/assigned.")
     else:
         entries = svc.entries_of(user)
     return jsonify(entries=[entry_json(e, user) for e in entries])
@@ -262,6 +264,23 @@ def creative_entry_file(entry_id: int, file_id: int):
     if not svc.file_path(f).is_file():
         raise ApiError(404, f"The bytes of file {file_id} are missing from the store; tell the organisers.")
     return attachment_response(f, g.api_user)
+
+
+@bp.delete("/creative/entries/<int:entry_id>/files/<int:file_id>")
+@token_required
+def creative_entry_file_delete(entry_id: int, file_id: int):
+    """Remove a file: the team until the deadline, organisers always (audited). 204 when removed."""
+    entry = _api_entry(entry_id)
+    if not svc.can_view(g.api_user, entry):
+        raise ApiError(403, f"You may not change creative entry {entry_id}.")
+    f = db.session.get(EntryFile, file_id)
+    if f is None or f.entry_id != entry.id:
+        raise ApiError(404, f"Creative entry {entry_id} has no file {file_id}.")
+    try:
+        svc.delete_file(g.api_user, f)
+    except svc.EntryError as exc:
+        raise _refused(exc) from None
+    return "", 204
 
 
 # -- judges: assigned entries and score sheets ---------------------------------------------------------

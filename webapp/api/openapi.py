@@ -269,10 +269,11 @@ def _creative_entry_paths(bearer: list) -> dict:
         "/creative/entries": {
             "get": {
                 "operationId": "listCreativeEntries", "security": bearer, "summary": "The caller's creative entries",
-                "description": "Organisers may pass division_id to list every entry of a division.",
+                "description": "Organisers may pass division_id to list every entry of a division. Judges get 403: "
+                               "their assigned entries are at /creative/assigned.",
                 "parameters": [{"name": "division_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "The entries.", **_json(_ref("CreativeEntryList"))},
-                              **_errors("401", "404", "422")},
+                              **_errors("401", "403", "404", "422")},
             },
             "post": {
                 "operationId": "createCreativeEntry", "security": bearer, "summary": "Create the team's entry",
@@ -317,6 +318,12 @@ def _creative_entry_paths(bearer: list) -> dict:
                 "responses": {"200": {"description": "The file.", "content": {"application/octet-stream": {
                     "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
                     **_errors("401", "403", "404")},
+            },
+            "delete": {
+                "operationId": "deleteCreativeFile", "security": bearer, "summary": "Remove an entry file",
+                "description": "The team until the division's deadline, organisers always (audited).",
+                "parameters": [entry_id, {"name": "file_id", **ID_PARAM}],
+                "responses": {"204": {"description": "Removed."}, **_errors("401", "403", "404")},
             },
         },
     }
