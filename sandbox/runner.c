@@ -71,6 +71,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -368,8 +369,32 @@ static int remove_tree(int dirfd, const char *name)
     return unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
+/* Remove every extended attribute of the open directory fd (user.* data, ACLs): the directory
+   itself outlives the wipe of its entries, so what a program attaches to it would reach the next
+   run. Acts with the current fsuid (the owner may remove them). Returns how many are left. */
+static int clear_xattrs(int fd)
+{
+    static char names[65536];
+    ssize_t n = flistxattr(fd, names, sizeof names);
+    if (n < 0)
+        return errno == ENOTSUP ? 0 : 1;
+    int left = 0;
+    for (char *p = names; p < names + n; p += strlen(p) + 1)
+        if (fremovexattr(fd, p) < 0 && errno != ENODATA)
+            left++;
+    return left;
+}
+
+/* How many bytes of extended-attribute names the directory at path has (0 = none). */
+static int xattr_names(const char *path)
+{
+    ssize_t n = llistxattr(path, NULL, 0);
+    return n < 0 ? (errno == ENOTSUP ? 0 : 1) : (int)n;
+}
+
 /* Remove the entries of the directory at path (those owned by uid when filter is set), acting with
-   the current fsuid. Returns the number of entries that could not be removed. */
+   the current fsuid; for the program's own directory (no filter) also its extended attributes.
+   Returns the number of entries (or attributes) that could not be removed. */
 static int wipe_path(const char *path, uid_t uid, int filter)
 {
     if (!filter) /* the program owns its work dir and may have chmod-ed it, even to 000 */
@@ -377,7 +402,7 @@ static int wipe_path(const char *path, uid_t uid, int filter)
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return filter ? 0 : 1;
-    int left = 0;
+    int left = filter ? 0 : clear_xattrs(fd);
     for (int pass = 0; pass < 2; pass++) {
         int dfd = dup(fd);
         DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -386,7 +411,7 @@ static int wipe_path(const char *path, uid_t uid, int filter)
                 close(dfd);
             break;
         }
-        left = 0;
+        left = filter ? 0 : clear_xattrs(fd);
         struct dirent *e;
         while ((e = readdir(d))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -531,8 +556,9 @@ static int dir_as_created(const char *path, uid_t uid, mode_t mode)
 
 /* The reset between two submissions (request line "reset" with the two uids): kill and reap every
    process, remove every file of both uids from /box, /prog, /tmp, /dev/shm and /dev/mqueue, every
-   System V IPC object; then PROVE the container is as created: no process but the runner, those
-   directories empty with their original owner and mode, no IPC object. The host keeps the
+   System V IPC object and the extended attributes of /box and /prog; then PROVE the container is as
+   created: no process but the runner, those directories empty with their original owner and mode and
+   no extended attribute, no IPC object. The host keeps the
    container only when the reply says clean. Environment and rlimits need nothing: every run gets
    them from its request, and the runner's own never change. */
 static void reset_container(uid_t contestant, uid_t compiler)
@@ -557,7 +583,8 @@ static void reset_container(uid_t contestant, uid_t compiler)
     for (int k = 0; k < 3; k++)
         files += count_entries(shared[k]);
     int ipc = count_ipc();
-    int dirs = dir_as_created("/box", contestant, 0755) && dir_as_created("/prog", compiler, 0755);
+    int dirs = dir_as_created("/box", contestant, 0755) && dir_as_created("/prog", compiler, 0755) &&
+               !xattr_names("/box") && !xattr_names("/prog");
     long long usage = usage_fd >= 0 ? read_counter(usage_fd) : -1;
     int clean = !left && !procs && !files && !ipc && dirs;
     fprintf(resp,

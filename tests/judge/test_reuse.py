@@ -29,6 +29,7 @@ ATTACK = r"""#define _GNU_SOURCE
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 static void put(const char *path, const char *text) {
     FILE *f = fopen(path, "w"); if (f) { fputs(text, f); fclose(f); }
@@ -38,6 +39,8 @@ int main(void) {
     put("/box/.profile", "export EVIL=1\n"); put("/box/left", "SECRET_A");
     put("/tmp/.bashrc", "export EVIL=1\n"); put("/tmp/left", "SECRET_A");
     mkdir("/box/locked", 0700); put("/box/locked/x", "SECRET_A"); chmod("/box/locked", 0);
+    /* data attached to the work directory itself, which outlives the wipe of its entries */
+    if (setxattr("/box", "user.left", "SECRET_A", 8, 0) != 0) { puts("setxattr failed"); return 1; }
     /* 8 MiB in /dev/shm and 32 MiB in a memfd held by a daemon */
     int shm = open("/dev/shm/left", O_CREAT | O_WRONLY, 0600);
     char *block = malloc(1 << 20); memset(block, 'A', 1 << 20);
@@ -71,6 +74,7 @@ PROBE = r"""#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 static char marker[16];
 static int entries(const char *path, int skip_own) {
@@ -115,18 +119,18 @@ int main(void) {
     closedir(d);
     struct rlimit rl; getrlimit(RLIMIT_NOFILE, &rl);
     int secret = has_marker("/prog") + has_marker("/box") + has_marker("/tmp") + has_marker("/dev/shm");
-    printf("%d %d %d %d %d %d %d %d %ld %d\n", entries("/box", 0), entries("/tmp", 0),
+    printf("%d %d %d %d %d %d %d %d %ld %d %ld\n", entries("/box", 0), entries("/tmp", 0),
            entries("/dev/shm", 0), entries("/dev/mqueue", 0), entries("/prog", 1), secret, procs,
-           ipc_objects(), (long)rl.rlim_cur, getenv("EVIL") != NULL);
+           ipc_objects(), (long)rl.rlim_cur, getenv("EVIL") != NULL, (long)listxattr("/box", NULL, 0));
     /* and it really has its memory: 200 MiB touched under a 256 MiB limit */
     size_t big = 200u << 20; volatile char *p = malloc(big);
     for (size_t i = 0; i < big; i += 4096) p[i] = 1;
     return p[big - 4096] == 1 ? 0 : 1;
 }
 """
-# box tmp shm mqueue foreign-files-in-/prog secret processes ipc nofile EVIL: all clean, the
-# request's own RLIMIT_NOFILE (64, judge.sandbox.RunLimits.nofile)
-CLEAN = "0 0 0 0 0 0 0 0 64 0\n"
+# box tmp shm mqueue foreign-files-in-/prog secret processes ipc nofile EVIL xattrs-of-/box: all
+# clean, the request's own RLIMIT_NOFILE (64, judge.sandbox.RunLimits.nofile)
+CLEAN = "0 0 0 0 0 0 0 0 64 0 0\n"
 
 
 def test_next_submission_in_the_same_container_sees_nothing_of_the_previous(judge, make_problem,
