@@ -81,6 +81,7 @@ def java_class_name(source: str) -> str:
 
 FILE_NAME_MAX = 255  # bytes of a file name (NAME_MAX of Linux)
 JAVA_MEMORY_ALLOWANCE_MIB = 64  # the JVM beyond -Xmx (a trivial program: ~16 MiB of the cgroup)
+SCRATCH_MEMORY_ALLOWANCE_MIB = 96  # Node.js + scratch-vm resident before the project runs: ~65 MiB
 
 
 def java_source_error(source: str) -> str | None:
@@ -172,8 +173,10 @@ register(Language(
     # limit is held by the runner (resident memory) and the container's cgroup
     lambda src, mem: [*SCRATCH_NODE, f"{PROG_DIR}/{src}"],
     time_multiplier=time_factor("scratch", 2.0), nofile=64, stack_limited=False,
+    # Node with the VM resident holds ~65 MiB before the project runs: an allowance like the JVM's
+    rss_limited=False, memory_allowance_mib=SCRATCH_MEMORY_ALLOWANCE_MIB,
     mle_markers=("JavaScript heap out of memory", "Reached heap limit"),
-    description="scratch-vm 5.0.300 on Node.js 18; .sb3 upload; time limit × 2",
+    description="scratch-vm 5.0.300 on Node.js 18; .sb3 upload; time limit × 2; memory limit + 96 MiB for Node",
     read_source=_scratch_source, max_source_bytes=4 << 20,
 ))
 

@@ -12,7 +12,8 @@ import pytest
 
 from judge import result as R
 from judge.problem import Checker
-from judge.languages import LANGUAGES, get_language, language_for_file, source_of_file, time_factor
+from judge.languages import (LANGUAGES, SCRATCH_MEMORY_ALLOWANCE_MIB, get_language, language_for_file, source_of_file,
+                             time_factor)
 from judge.scratch import (MAX_SB3_BYTES, ScratchError, extensions_used, project_from_json,
                            project_from_upload)
 from tests.judge import sb3
@@ -146,6 +147,16 @@ def test_two_numbers_summed(judge, make_problem):
     res = judge(problem, source(sum_project()), "scratch")
     assert verdicts(res) == ["AC", "AC", "WA"] and res.verdict == "WA"
     assert all(t.time > 0 and t.memory > 0 for t in res.tests)
+
+
+@docker
+def test_node_itself_is_not_charged_to_a_small_memory_limit(judge, make_problem):
+    """Node with the VM resident uses ~65 MiB before the project runs: a 64 MiB problem still
+    accepts a Scratch a+b (allowance of judge.languages.SCRATCH_MEMORY_ALLOWANCE_MIB, as for Java)."""
+    problem = make_problem([("3\n4\n", "7\n")], memory_limit=64)
+    res = judge(problem, source(sum_project()), "scratch")
+    assert res.verdict == "AC", res.to_dict()
+    assert 16 * 1024 < res.tests[0].memory < (64 + SCRATCH_MEMORY_ALLOWANCE_MIB) * 1024
 
 
 @docker
