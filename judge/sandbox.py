@@ -41,6 +41,9 @@ CREATED_IDS: set[str] = set()  # ids of the containers this process created (tes
 READY_TIMEOUT = 30.0  # seconds for the container to start and the runner to say hello
 REQUEST_MAX = 65536  # bytes of one request line (runner.c: LINE_MAX_LEN)
 PROTOCOL_MARGIN = 10.0  # seconds added to a request's wall limit before we give up on the runner
+# seconds a reset may take (it takes milliseconds; a deep tree left by the last test is already gone):
+# a container that hangs while idle costs the next submission this long, then a fresh container
+RESET_TIMEOUT = 10.0
 
 
 def owner() -> str:
@@ -401,7 +404,7 @@ class Sandbox:
         is changed in place)."""
         return (self.image, self.cpus, self.pids, self.box_mib, self.prog_mib, self.tmp_mib)
 
-    def reset(self, timeout: float = 60.0) -> dict:
+    def reset(self, timeout: float | None = None) -> dict:
         """Make a used container as fresh as a new one, for the next submission (another
         contestant's): the host empties the io dir (all but the FIFOs), the runner kills every
         process, wipes both uids' files from /box, /prog, /tmp, /dev/shm, /dev/mqueue, removes every
@@ -422,7 +425,7 @@ class Sandbox:
             self._healthy = False
             raise SandboxError(f"cannot write to the runner: {exc}") from exc
         self._healthy = False  # until the reply proves it clean
-        reply = self._read_line(timeout)
+        reply = self._read_line(RESET_TIMEOUT if timeout is None else timeout)
         if not (reply.get("reset") and reply.get("clean")):
             raise SandboxError(f"the container could not be reset: {reply}")
         self._healthy = True

@@ -197,6 +197,22 @@ def test_idle_container_killed_from_outside_is_replaced(judge, make_problem, mon
     assert len(CREATED_IDS) == 2
 
 
+def test_idle_container_hung_from_outside_is_replaced_after_the_reset_timeout(judge, make_problem, monkeypatch):
+    """A kept container that hangs while idle (frozen with `docker pause`): the reset gets no answer
+    within RESET_TIMEOUT, the container is discarded and the submission judged in a fresh one."""
+    monkeypatch.setenv("JUDGE_REUSE_SUBMISSIONS", "10")
+    monkeypatch.setattr(sandbox, "RESET_TIMEOUT", 2.0)
+    problem = make_problem([("x\n", "ok\n")])
+    CREATED_IDS.clear()
+    assert judge(problem, SECRET_PYTHON, "python3").verdict == "AC"
+    (cid,) = CREATED_IDS
+    sandbox.docker_client().containers.get(cid).pause()
+    res = judge(problem, SECRET_PYTHON, "python3")
+    assert res.verdict == "AC" and len(CREATED_IDS) == 2
+    sandbox.wait_for_removal()
+    assert cid not in {c.id for c in sandbox.docker_client().containers.list(all=True)}
+
+
 def test_image_change_replaces_the_container(judge, make_problem, monkeypatch):
     monkeypatch.setenv("JUDGE_REUSE_SUBMISSIONS", "10")
     problem = make_problem([("x\n", "ok\n")])
