@@ -19,8 +19,8 @@ from judge.scratch import (MAX_SB3_BYTES, ScratchError, extensions_used, project
 from tests.judge import sb3
 from tests.judge.sb3 import (Procedure, Project, add, add_to_list, answer, ask, broadcast, change_var,
                              create_clone, delete_clone, extension_block, forever, item_of, join,
-                             length_of, pen_down, read_token, repeat, say, set_var, think,
-                             when_clone_starts, when_flag, when_received)
+                             length_of, pen_down, read_token, repeat, say, say_for_secs, set_var,
+                             stop_all, think, when_clone_starts, when_flag, when_received)
 
 from .conftest import ROOT
 
@@ -260,6 +260,30 @@ def test_asking_past_the_input_is_re(judge, make_problem):
     res = judge(problem, source(p), "scratch")
     assert verdicts(res) == ["RE", "AC"], res.to_dict()
     assert res.tests[0].message == "exit code 3"
+
+
+@docker
+def test_read_token_past_the_input_is_re(judge, make_problem):
+    p = Project()
+    p.sprite.script(when_flag(), read_token(), say(answer()), read_token(), say(answer()))
+    problem = make_problem([("  7  \n", "7\n8\n"), ("7 8\n", "7\n8\n")])
+    res = judge(problem, source(p), "scratch")
+    assert verdicts(res) == ["RE", "AC"], res.to_dict()
+    assert res.tests[0].message == "exit code 3"
+
+
+@docker
+def test_stop_all_ends_every_script_and_say_for_secs_does_not_wait(judge, make_problem):
+    """`stop all` ends the project at once, a `forever` in another script included; `say … for 2
+    seconds` writes its line and does not wait (the run stays far under the 2 s it would take)."""
+    p = Project()
+    n = p.variable("n")
+    p.sprite.script(when_flag(), forever(change_var(n, 1)))
+    p.sprite.script(when_flag(), say_for_secs("chào", 2), say("hết"), stop_all(), say("không in"))
+    problem = make_problem([("", "chào\nhết\n")], time_limit=1.0)
+    res = judge(problem, source(p), "scratch")
+    assert res.verdict == "AC", res.to_dict()
+    assert res.tests[0].wall_time < 1.5
 
 
 @docker
