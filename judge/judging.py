@@ -25,6 +25,11 @@ A submission runs in a container of :func:`judge.sandbox.acquire`: a fresh one, 
 ``JUDGE_REUSE_SUBMISSIONS=0``) the one the previous submission of this worker used, reset and proven
 clean first (docs/sandbox.md, "Containers kept between submissions").
 
+A request the runner's protocol cannot carry (:class:`~judge.sandbox.RequestRefused`: over
+``REQUEST_MAX`` bytes, a TAB, newline or NUL in a field), whether building the compilation or a
+test's run, makes the submission CE with the refusal as its message ("cannot be compiled / run
+here"), never SE.
+
 A judge fault (:class:`~judge.sandbox.SandboxError`, :class:`~judge.checkers.CheckerError`) is
 retried once in a fresh container (the faulty one is discarded), then reported as SE; it is never
 blamed on the contestant.
@@ -189,7 +194,10 @@ class _Judging:
                 t2 = time.perf_counter()
                 timings["compile"] = t2 - t1
                 if ok:
-                    package_verdict, score = self.grade()
+                    try:
+                        package_verdict, score = self.grade()
+                    except RequestRefused as exc:  # nothing was sent: the runner stays in step
+                        ok, message = False, f"The source cannot be run here: {exc}"
                 t3 = time.perf_counter()
                 timings["tests"] = t3 - t2
             except BaseException:

@@ -69,6 +69,15 @@ class RequestRefused(ValueError):
     reports it as the contestant's CE, never as a judge fault."""
 
 
+def host_peak_reset_enabled() -> bool:
+    """Whether the host may reset the container's memory peak per test (and write its cap through
+    the cgroup files): yes unless ``$JUDGE_PEAK_RESET=0``, which forces the fallback a worker gets
+    when it cannot see or write the container's cgroup (not root, cgroup v2, its own PID namespace
+    as in compose): the runner's 20 ms polled maximum, and ``docker update`` for the cap. Read
+    when a sandbox is created (docs/sandbox.md, "How the peak is per test")."""
+    return os.environ.get("JUDGE_PEAK_RESET", "").strip() != "0"
+
+
 def memory_cgroup_dir(pid: int) -> Path | None:
     """The host directory of the memory cgroup of process ``pid`` (v1 ``memory`` controller or
     v2 unified hierarchy), or None when it cannot be found."""
@@ -225,6 +234,7 @@ class Sandbox:
         self._cgroup: Path | None = None  # host dir of the container's memory cgroup (v1), if writable
         self.image_id = ""  # the image the container was created from (sha256:...)
         self.uses = 0  # submissions judged in this container (see acquire())
+        self.host_peak = host_peak_reset_enabled()  # False: the polling fallback is forced
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
@@ -303,12 +313,15 @@ class Sandbox:
         peak is its own. Best effort: it needs write access to the host's cgroup files (a root
         worker); without it the runner falls back to its polled maximum (docs/sandbox.md). On
         cgroup v2 a reset of ``memory.peak`` only applies to the descriptor that wrote it, which
-        is not the runner's, so nothing is done there."""
+        is not the runner's, so nothing is done there. ``JUDGE_PEAK_RESET=0`` (``host_peak``
+        False) skips it on purpose, as a worker that cannot see the container's cgroup would."""
         try:
             self.container.reload()
             self.image_id = self.container.attrs.get("Image", "")
             pid = int(self.container.attrs["State"]["Pid"])
         except Exception:
+            return
+        if not self.host_peak:
             return
         d = memory_cgroup_dir(pid)
         if d is None or not (d / "memory.max_usage_in_bytes").exists():
@@ -400,9 +413,10 @@ class Sandbox:
         return self._req >= 0 and self._healthy
 
     def key(self) -> tuple:
-        """What a reused container must match: image, CPUs, pids and tmpfs sizes (the memory cap
-        is changed in place)."""
-        return (self.image, self.cpus, self.pids, self.box_mib, self.prog_mib, self.tmp_mib)
+        """What a reused container must match: image, CPUs, pids, tmpfs sizes and whether the host
+        resets its memory peak (the memory cap is changed in place)."""
+        return (self.image, self.cpus, self.pids, self.box_mib, self.prog_mib, self.tmp_mib,
+                self.host_peak)
 
     def reset(self, timeout: float | None = None) -> dict:
         """Make a used container as fresh as a new one, for the next submission (another
@@ -512,9 +526,21 @@ class Sandbox:
 
         ``stdin``/``stdout``/``stderr``/``pipe_to``/``collect_to`` name files of /io; ``stdout="pipe"``
         merges stdout and stderr into a pipe whose first ``pipe_cap`` bytes land in ``pipe_to``.
+        Raises :class:`RequestRefused` (nothing sent) when the protocol cannot carry the request.
         """
-        if self._req < 0:
-            raise SandboxError("the sandbox is not running")
+        line = self.request(argv, uid=uid, cwd=cwd, limits=limits, stdin=stdin, copy_as=copy_as,
+                            stdout=stdout, stderr=stderr, pipe_to=pipe_to, pipe_cap=pipe_cap,
+                            collect=collect, collect_to=collect_to, wipe=wipe, env=env)
+        return self.send(line, limits.wall)
+
+    def request(self, argv: list[str], *, uid: int, cwd: str, limits: RunLimits,
+                stdin: str | None = None, copy_as: str | None = None, stdout: str | None = None,
+                stderr: str | None = None, pipe_to: str | None = None, pipe_cap: int = 65536,
+                collect: str | None = None, collect_to: str | None = None, wipe: str | None = None,
+                env: dict[str, str] | None = None) -> bytes:
+        """The request line of :meth:`execute`, checked but not sent: raises
+        :class:`RequestRefused` when the runner's protocol cannot carry it (callers that must
+        not start anything else first, e.g. the interactive validator, build it beforehand)."""
         if uid < 1000:
             raise ValueError("programs never run as a privileged uid")
 
@@ -545,6 +571,13 @@ class Sandbox:
         line = ("\t".join(parts) + "\n").encode("utf-8", "surrogateescape")
         if len(line) >= REQUEST_MAX:
             raise RequestRefused(f"request of {len(line)} bytes, over the limit of {REQUEST_MAX}")
+        return line
+
+    def send(self, line: bytes, wall: float) -> RunOutcome:
+        """Send a request line built by :meth:`request` and return what the runner measured
+        (``wall``: the run's wall limit, seconds)."""
+        if self._req < 0:
+            raise SandboxError("the sandbox is not running")
         if self._peak_fd >= 0:
             try:
                 os.write(self._peak_fd, b"0")  # this run's peak starts at the current usage
@@ -555,7 +588,7 @@ class Sandbox:
         except OSError as exc:
             raise SandboxError(f"cannot write to the runner: {exc}") from exc
         self._healthy = False  # until the reply arrives
-        reply = self._read_line(limits.wall + PROTOCOL_MARGIN)
+        reply = self._read_line(wall + PROTOCOL_MARGIN)
         self._healthy = True
         if not reply.get("ok"):
             raise SandboxError(f"runner error: {reply.get('error', reply)}")

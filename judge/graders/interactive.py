@@ -23,7 +23,9 @@ Verdict: the rules of :mod:`judge.graders.base` (the same as a standard run), af
 its own: the validator rejected (exit 43) while the submission was still running → WA (whatever
 the submission does once its pipes close is not held against it). When no limit rule applies, the
 validator decides: exit 42 → AC (``score.txt`` is kept for scoring problems), 43 → WA, anything
-else → judge error (``CheckerError``).
+else → judge error (``CheckerError``). A request the runner's protocol cannot carry
+(:class:`~judge.sandbox.RequestRefused`) is raised before either program starts; the judging turns
+it into CE like a standard run's.
 """
 from __future__ import annotations
 
@@ -158,26 +160,27 @@ def _run_interactive_test(grader: InteractiveGrader, job, test) -> TestResult:
     vargv = [harness, "/io/t/h/report", "/io/t/from_prog", "/io/t/to_prog",
              *argv0, "/io/t/input", "/io/t/answer", "/io/t/feedback/", *args]
     vresult: dict = {}
+    # Both requests are built (and may be refused: RequestRefused) before either program starts:
+    # a validator left alone would block on its pipes until the join times out.
+    vlimits = RunLimits(cpu=VALIDATOR_CPU, wall=wall + CHECK_WALL, stack_mib=256, nofile=64)
+    vline = vbox.request(vargv, uid=CONTESTANT_UID, cwd="/box", limits=vlimits, stdin=None,
+                         stdout="t/harness_out", stderr="t/val_err", wipe="/box", env=CHECK_ENV)
+    lim = grader.run_limits(0)
+    pline = box.request(job.lang.run(job.src_name, job.memory_limit), uid=CONTESTANT_UID,
+                        cwd="/box", limits=lim, stdin="to_prog", stdout="from_prog",
+                        stderr="stderr", wipe="/box", env=RUN_ENV)
 
     def run_validator() -> None:
         try:
-            vresult["out"] = vbox.execute(
-                vargv, uid=CONTESTANT_UID, cwd="/box",
-                limits=RunLimits(cpu=VALIDATOR_CPU, wall=wall + CHECK_WALL, stack_mib=256, nofile=64),
-                stdin=None, stdout="t/harness_out", stderr="t/val_err", wipe="/box", env=CHECK_ENV,
-            )
+            vresult["out"] = vbox.send(vline, vlimits.wall)
         except BaseException as exc:  # reported by the main thread
             vresult["error"] = exc
 
     th = threading.Thread(target=run_validator, name=f"validator-{test.name}", daemon=True)
     th.start()
-    lim = grader.run_limits(0)
     box.remove_file("stderr")
     try:
-        out = box.execute(
-            job.lang.run(job.src_name, job.memory_limit), uid=CONTESTANT_UID, cwd="/box",
-            limits=lim, stdin="to_prog", stdout="from_prog", stderr="stderr", wipe="/box", env=RUN_ENV,
-        )
+        out = box.send(pline, lim.wall)
     finally:
         th.join(wall + CHECK_WALL + 15)
         for name in ("to_prog", "from_prog"):

@@ -99,3 +99,41 @@ ADVERSARIAL = [
 def test_any_source_gets_a_normal_verdict(judge, aplusb, language, source):
     data = judged(judge(aplusb, source, language, time_limit=0.5))
     assert data["verdict"] in NORMAL, data  # never SE, never a traceback
+
+
+def test_run_request_the_protocol_cannot_carry_is_ce_not_se(judge, make_problem):
+    """A test's run request the runner refuses (RequestRefused) makes the submission CE with the
+    refusal as the message; it used to escape the grader and become SE. A contestant's source
+    cannot cause it for real (its file name is fixed, or a Java class name already refused at the
+    compilation, which is larger); what does is a Themis-style input file name holding a TAB (the
+    loader takes the name as the package spells it), carried in the run's ``copy_as`` field."""
+    problem = make_problem([("1 2\n", "3\n")], input_file="SUM\t.INP")
+    data = judged(judge(problem, PY_AB, "python3"))
+    assert data["verdict"] == "CE", data
+    assert "cannot be run here" in data["compile_output"], data
+    assert "tabs, newlines and NUL are not allowed" in data["compile_output"], data
+    # the container it used is still in step: the next submission is judged normally
+    ok = judged(judge(make_problem([("1 2\n", "3\n")]), PY_AB, "python3"))
+    assert ok["verdict"] == "AC", ok
+
+
+def test_interactive_run_request_the_protocol_cannot_carry_is_ce_not_se(judge, tmp_path):
+    """The same for an interactive problem, caused for real by a package: ``validator_flags`` with
+    a quoted TAB (shlex keeps it inside one argument of the validator's request). Both requests
+    are built before either program starts; before, the validator's refusal was raised in its
+    thread while the submission waited on its pipes until the wall limit, then became SE."""
+    from judge.formats import load_problem
+
+    files = {
+        "problem.yaml": "name: Echo\nvalidation: custom interactive\nvalidator_flags: \"'a\\tb'\"\n",
+        "data/secret/1.in": "4\n", "data/secret/1.ans": "8\n",
+        "output_validators/v/v.cpp": "int main() { return 42; }\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "echo" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "echo" / name).write_text(text)
+    problem = load_problem(tmp_path / "echo")
+    assert problem.interactive
+    data = judged(judge(problem, "print(2 * int(input()), flush=True)\n", "python3", time_limit=1))
+    assert data["verdict"] == "CE", data
+    assert "cannot be run here" in data["compile_output"], data

@@ -3,11 +3,17 @@
 Every attack below held 300-400 MiB against a 256 MiB limit and was AC when only the program's
 ``ru_maxrss`` was watched. Each attack runs as test 1 of a submission whose test 2 is a+b, so the
 same container must judge the next test correctly afterwards.
+
+Each attack runs twice (``peak_mode``): with the host resetting the cgroup's peak counter before
+every test (a root worker that sees the container's cgroup, as on this host) and with that forced
+off (``JUDGE_PEAK_RESET=0``), the fallback of a worker that cannot see it: the runner's 20 ms
+polled maximum, and the hard cap set through ``docker update``.
 """
 from __future__ import annotations
 
 import pytest
 
+from judge import sandbox
 from tests.judge.test_security import run_attack
 
 pytestmark = pytest.mark.docker
@@ -20,12 +26,33 @@ def attack_then_ab(make_problem):
     return make_problem([("attack\n", "none\n"), ("20 22\n", "42\n")])
 
 
+@pytest.fixture(params=["host-reset", "polling"])
+def peak_mode(request, monkeypatch):
+    """Judge with the per-test peak reset by the host, or with the polling fallback forced; after
+    the test, every container the submission used must have been in that mode."""
+    if request.param == "polling":
+        monkeypatch.setenv("JUDGE_PEAK_RESET", "0")
+    else:
+        monkeypatch.delenv("JUDGE_PEAK_RESET", raising=False)
+    used = []
+    real_acquire = sandbox.acquire
+
+    def acquire(**kw):
+        box = real_acquire(**kw)
+        used.append(box.peak_reset)
+        return box
+
+    monkeypatch.setattr(sandbox, "acquire", acquire)
+    yield request.param
+    assert used and all(flag == (request.param == "host-reset") for flag in used), used
+
+
 def assert_mle(t):
     assert t.verdict == "MLE", t
     assert t.memory > LIMIT * 1024 or "killed" in t.message, t
 
 
-def test_memfd_pages_count(judge, attack_then_ab):
+def test_memfd_pages_count(judge, attack_then_ab, peak_mode):
     # 6 × 60 MiB written into memfds (each under the 64 MiB file-size limit): page cache of
     # unmapped files, never resident in the process
     body = """#include <sys/mman.h>
@@ -35,7 +62,7 @@ def test_memfd_pages_count(judge, attack_then_ab):
     assert_mle(run_attack(judge, attack_then_ab, body, memory_limit=LIMIT))
 
 
-def test_sysv_shm_attached_piecewise_counts(judge, attack_then_ab):
+def test_sysv_shm_attached_piecewise_counts(judge, attack_then_ab, peak_mode):
     # eight 40 MiB segments, each attached, filled and detached in turn: at most 40 MiB resident
     body = """#include <sys/ipc.h>
     #include <sys/shm.h>
@@ -46,7 +73,7 @@ def test_sysv_shm_attached_piecewise_counts(judge, attack_then_ab):
     assert_mle(run_attack(judge, attack_then_ab, body, memory_limit=LIMIT))
 
 
-def test_children_each_under_the_limit_count_together(judge, attack_then_ab):
+def test_children_each_under_the_limit_count_together(judge, attack_then_ab, peak_mode):
     # four children of 100 MiB each, alive at the same time: 400 MiB in all
     body = """char *volatile keep;
     void attack(void){ int p[2]; pipe(p);
@@ -56,7 +83,7 @@ def test_children_each_under_the_limit_count_together(judge, attack_then_ab):
     assert_mle(run_attack(judge, attack_then_ab, body, memory_limit=LIMIT, time_limit=2))
 
 
-def test_child_resetting_its_peak_counter_counts(judge, attack_then_ab):
+def test_child_resetting_its_peak_counter_counts(judge, attack_then_ab, peak_mode):
     # a child touches 300 MiB, frees it, resets its high-water mark and exits: the parent's
     # wait4 then reports a small ru_maxrss
     body = """#include <sys/mman.h>
@@ -96,7 +123,7 @@ public class Main {
 """
 
 
-def test_java_memory_outside_the_heap_counts(judge, attack_then_ab):
+def test_java_memory_outside_the_heap_counts(judge, attack_then_ab, peak_mode):
     t = run_attack(judge, attack_then_ab, JAVA_OFF_HEAP, language="java", memory_limit=LIMIT,
                    time_limit=3)
     assert t.verdict == "MLE", t
@@ -139,3 +166,27 @@ int main(void) { char *p = malloc(200 << 20); memset(p, 1, 200 << 20);
     res = judge(problem, src, "c", memory_limit=LIMIT)
     assert res.verdict == "AC", res.to_dict()
     assert res.tests[0].memory < 210 * 1024, res.to_dict()
+
+
+CGROUP_CAP_C = r"""#include <stdio.h>
+static long long rd(const char *p) { FILE *f = fopen(p, "r"); long long v = -1;
+    if (f) { if (fscanf(f, "%lld", &v) != 1) v = -2; fclose(f); } return v; }
+int main(void) {
+    /* the hard cap of the container this program runs in, as its own cgroup shows it (MiB):
+       memory, then memory + swap */
+    long long mem = rd("/sys/fs/cgroup/memory/memory.limit_in_bytes"), both;
+    if (mem >= 0) both = rd("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+    else { mem = rd("/sys/fs/cgroup/memory.max"); long long swap = rd("/sys/fs/cgroup/memory.swap.max");
+        both = swap >= 0 ? mem + swap : mem; }
+    printf("%lld %lld\n", mem >> 20, both >> 20); return 0; }
+"""
+
+
+def test_hard_cap_is_lowered_to_the_run_size_after_compiling(judge, make_problem, peak_mode):
+    # run_memory_mib = limit + allowance (C: 0) + output limit (64) + largest input (0) + 32:
+    # 256 → 352 MiB, then 128 → 224 MiB in the same (reused) container; compiling had 1024 MiB.
+    # The answer is what the program reads from its own memory cgroup while a test runs.
+    for limit, cap in ((256, 352), (128, 224)):
+        problem = make_problem([("x\n", f"{cap} {cap}\n")])
+        res = judge(problem, CGROUP_CAP_C, "c", memory_limit=limit)
+        assert res.verdict == "AC", (limit, res.to_dict())
