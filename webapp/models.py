@@ -124,6 +124,7 @@ class Division(db.Model):
     languages: Mapped[str] = mapped_column(String(200), default="c,cpp,cpp20,python3,pascal,java")
     allow_higher: Mapped[bool] = mapped_column(Boolean, default=False)  # lower levels may enter
     self_register: Mapped[bool] = mapped_column(Boolean, default=False)
+    scratch_max_mib: Mapped[int | None] = mapped_column(Integer)  # largest .sb3 upload; None = SCRATCH_MAX_BYTES
 
     contest: Mapped[Contest] = relationship(back_populates="divisions")
     problems: Mapped[list["Problem"]] = relationship(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditLog, Division, Problem, Submission
-from webapp.services.contests import DivisionRefused, save_division
+from webapp.services.contests import DivisionRefused, parse_scratch_max_mib, save_division
 from webapp.services.deletion import delete_if_unused
 from webapp.services.problem_import import parse_time_limit
 from webapp.services.scoreboard import freeze_time
@@ -96,3 +96,34 @@ def test_contest_submissions_keeps_only_that_contest(app, make_user, make_contes
     assert [s.id for s in got] == [subs[0].id, subs[2].id]
     narrowed = contest_submissions(mine.contest_id, select(Submission).where(Submission.id == subs[2].id))
     assert [s.id for s in db.session.scalars(narrowed)] == [subs[2].id]
+
+
+@pytest.mark.parametrize("raw, mib", [
+    (None, None), ("", None), ("  ", None), ("1", 1), (" 7 ", 7), ("50", 50), (50, 50),
+])
+def test_parse_scratch_max_mib(raw, mib):
+    assert parse_scratch_max_mib(raw) == mib
+
+
+@pytest.mark.parametrize("raw", ["0", "51", "1.5", "1,5", "-1", "abc", 0, True])
+def test_parse_scratch_max_mib_refuses_naming_the_field(app, raw):
+    with pytest.raises(DivisionRefused) as exc:
+        parse_scratch_max_mib(raw)
+    assert exc.value.field == "scratch_max_mib"
+    assert "Dung lượng tối đa của dự án Scratch (MiB)" in str(exc.value) and "từ 1 đến 50" in str(exc.value)
+
+
+def test_save_division_scratch_limit_audited_and_kept_when_not_given(app, make_contest):
+    contest = make_contest()
+    division = _save(contest, scratch_max_mib="2")
+    assert division.scratch_max_mib == 2
+    division = _save(contest, division)  # not given (e.g. another caller): kept
+    assert division.scratch_max_mib == 2
+    division = _save(contest, division, scratch_max_mib="")  # blank: back to the site setting
+    assert division.scratch_max_mib is None
+    logs = db.session.scalars(select(AuditLog).where(AuditLog.action == "division.save").order_by(AuditLog.id)).all()
+    assert [log.details.get("scratch_max_mib") for log in logs] == [
+        {"before": None, "after": 2}, None, {"before": 2, "after": None}]
+    with pytest.raises(DivisionRefused):
+        _save(contest, division, name="Đổi tên", scratch_max_mib="60")
+    assert division.name == "Bảng C1"  # refused before anything changed

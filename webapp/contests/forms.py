@@ -58,6 +58,7 @@ class DivisionForm(FlaskForm):
     languages = MultiCheckboxField(_l("Ngôn ngữ lập trình được dùng"), validators=[Optional()])
     allow_higher = BooleanField(_l("Cho thí sinh cấp học thấp hơn thi bảng này"))
     self_register = BooleanField(_l("Thí sinh tự đăng ký vào bảng"))
+    scratch_max_mib = StringField(_l("Dung lượng tối đa của dự án Scratch (MiB)"), validators=[Optional()])
     submit = SubmitField(_l("Lưu bảng"))
 
 

@@ -141,7 +141,7 @@ def _save_division(form: DivisionForm, contest: Contest, division: Division | No
         division = svc.save_division(
             contest, division, code=form.code.data, name=form.name.data, levels=form.levels.data or [],
             content=form.content.data, languages=form.languages.data or [], allow_higher=form.allow_higher.data,
-            self_register=form.self_register.data, by=current_user,
+            self_register=form.self_register.data, by=current_user, scratch_max_mib=form.scratch_max_mib.data,
         )
     except svc.DivisionRefused as exc:
         field = getattr(form, exc.field)

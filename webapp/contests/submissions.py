@@ -19,6 +19,7 @@ from ..services.submissions import (
     MAX_SOURCE_BYTES,
     SubmissionRefused,
     can_see_problem,
+    check_project_size,
     contest_submissions,
     judge_queue,
     language_for_upload,
@@ -68,6 +69,19 @@ def _read_upload(upload) -> str:
     return data.decode("utf-8", "replace")
 
 
+def _upload_size(upload) -> int:
+    """Bytes of an uploaded file, from its (seekable, spooled) stream, without reading it; 0 if unknown."""
+    stream = upload.stream
+    try:
+        pos = stream.tell()
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(pos)
+    except (AttributeError, OSError, ValueError):
+        return 0
+    return size
+
+
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
 @login_required
 def problem(problem_id: int):
@@ -93,7 +107,8 @@ def problem(problem_id: int):
                 # a binary project (.sb3) is judged in its own language whatever the select says
                 language = language_for_upload(upload.filename, division) or language
                 if language in LANGUAGES and LANGUAGES[language].read_source is not None:
-                    source = prepare_source(language, upload.read(project_upload_cap() + 1))
+                    check_project_size(_upload_size(upload), division)  # the real size in the message
+                    source = prepare_source(language, upload.read(project_upload_cap(division) + 1), division)
                 else:
                     source = _read_upload(upload)
             else:

@@ -85,15 +85,37 @@ class DivisionRefused(ValueError):
         self.field = field
 
 
+SCRATCH_MAX_MIB = 50  # the largest per-division Scratch project limit an organiser may set
+_KEEP = object()
+
+
+def parse_scratch_max_mib(raw: object) -> int | None:
+    """The per-division Scratch project limit from a form or API value: blank/None = None (use the
+    site setting SCRATCH_MAX_BYTES); otherwise a whole number of MiB, 1 ≤ n ≤ SCRATCH_MAX_MIB.
+    Raises DivisionRefused("scratch_max_mib", message naming the field)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not text.isdigit() or not 1 <= int(text) <= SCRATCH_MAX_MIB:
+        raise DivisionRefused("scratch_max_mib", _(
+            "“Dung lượng tối đa của dự án Scratch (MiB)” phải là một số nguyên từ 1 đến %(n)s (bạn nhập “%(v)s”); "
+            "để trống để dùng mức chung của hệ thống.", n=SCRATCH_MAX_MIB, v=text))
+    return int(text)
+
+
 def save_division(contest: Contest, division: Division | None, *, code: str, name: str, levels: list[str],
                   content: str, languages: list[str], allow_higher: bool, self_register: bool,
-                  by: User | None) -> Division:
+                  by: User | None, scratch_max_mib: object = _KEEP) -> Division:
     """Create (division None) or update a division of `contest`, audited, not committed.
 
     Rules: the code is stripped and upper-cased and must be unique within the contest (the division
     itself aside); a programming division needs at least one language, a creative one keeps none.
     Levels and languages are stored comma-joined in the canonical order (LEVEL_ORDER, LANGUAGES),
-    whatever order the form sent. Raises DivisionRefused(field, message) and changes nothing."""
+    whatever order the form sent. scratch_max_mib (when given) is checked by parse_scratch_max_mib;
+    not given, the division keeps its value. The audit row holds its before and after when it
+    changes. Raises DivisionRefused(field, message) and changes nothing."""
+    if scratch_max_mib is not _KEEP:
+        scratch_max_mib = parse_scratch_max_mib(scratch_max_mib)
     code = code.strip().upper()
     clash = db.session.scalar(select(Division.id).where(Division.contest_id == contest.id, Division.code == code))
     if clash and (division is None or clash != division.id):
@@ -111,8 +133,12 @@ def save_division(contest: Contest, division: Division | None, *, code: str, nam
     division.languages = ",".join(k for k in LANGUAGES if k in languages) if content == "programming" else ""
     division.allow_higher = allow_higher
     division.self_register = self_register
+    details = {}
+    if scratch_max_mib is not _KEEP and scratch_max_mib != division.scratch_max_mib:
+        details = {"scratch_max_mib": {"before": division.scratch_max_mib, "after": scratch_max_mib}}
+        division.scratch_max_mib = scratch_max_mib
     db.session.flush()
-    audit(by, "division.save", f"division:{division.id}", code=code)
+    audit(by, "division.save", f"division:{division.id}", code=code, **details)
     return division
 
 

@@ -66,11 +66,16 @@ def can_see_problem(user: User, problem: Problem, now: datetime | None = None) -
     return problem.published and now >= contest.start_at and participation(user, problem.division) is not None
 
 
+def _size_text(n: int) -> str:
+    """A byte limit as people set it: whole MiB as "N MiB", anything else as "N KiB" (rounded down)."""
+    return f"{n >> 20} MiB" if n and n % (1 << 20) == 0 else f"{n // 1024} KiB"
+
+
 def _scratch_messages() -> dict:
     """Vietnamese texts of judge.scratch.ScratchError codes (what is wrong and how to fix it)."""
     return {
-        "too_large": lambda p: _("Tệp .sb3 nặng %(size)s KiB, tối đa %(limit)s KiB. Hãy xoá bớt hình và âm thanh không dùng rồi lưu lại.",
-                                 size=(p["size"] + 1023) // 1024, limit=p["limit"] // 1024),
+        "too_large": lambda p: _("Tệp .sb3 nặng %(size)s KiB, tối đa %(limit)s. Hãy xoá bớt hình và âm thanh không dùng rồi lưu lại.",
+                                 size=(p["size"] + 1023) // 1024, limit=_size_text(p["limit"])),
         "not_zip": lambda p: _("Tệp này không phải dự án Scratch 3 (.sb3) hợp lệ: không mở được như một tệp nén. Trong Scratch, chọn Tệp → Lưu về máy tính rồi nộp tệp vừa lưu."),
         "no_project": lambda p: _("Tệp .sb3 không có project.json. Hãy mở dự án bằng Scratch 3 và lưu lại (Tệp → Lưu về máy tính)."),
         "project_too_large": lambda p: _("Phần chương trình (project.json) của dự án lớn hơn %(limit)s KiB.", limit=p["limit"] // 1024),
@@ -81,20 +86,32 @@ def _scratch_messages() -> dict:
     }
 
 
-def project_upload_cap() -> int:
-    """Largest accepted project file (.sb3), bytes: the setting ``SCRATCH_MAX_BYTES``, default 5 MiB."""
+def project_upload_cap(division: Division | None = None) -> int:
+    """Largest accepted project file (.sb3), bytes: the division's ``scratch_max_mib`` × 1 MiB when
+    it is set, else the site setting ``SCRATCH_MAX_BYTES`` (default 5 MiB)."""
     from judge.scratch import MAX_SB3_BYTES
 
+    if division is not None and division.scratch_max_mib:
+        return division.scratch_max_mib << 20
     return int(current_app.config.get("SCRATCH_MAX_BYTES", MAX_SB3_BYTES))
 
 
-def prepare_source(language: str, data: bytes | str) -> str:
+def check_project_size(size: int, division: Division | None) -> None:
+    """Refuse (SubmissionRefused, the message giving the real size and the limit) a project file of
+    `size` bytes over ``project_upload_cap(division)``; lets a view refuse before reading it all."""
+    cap = project_upload_cap(division)
+    if size > cap:
+        raise SubmissionRefused(_scratch_messages()["too_large"]({"size": size, "limit": cap}))
+
+
+def prepare_source(language: str, data: bytes | str, division: Division | None = None) -> str:
     """The source stored for a submitted file or text.
 
     A language with its own reader (``Language.read_source``; Scratch: the ``project.json`` of a
-    ``.sb3``, checked by ``judge.scratch`` with the size limit ``SCRATCH_MAX_BYTES``, default 5 MiB)
-    converts the bytes and refuses bad files with a Vietnamese message; other languages keep the
-    text as it is. Raises SubmissionRefused."""
+    ``.sb3``, checked by ``judge.scratch`` with the size limit ``project_upload_cap(division)``:
+    the division's setting, else ``SCRATCH_MAX_BYTES``, default 5 MiB) converts the bytes and
+    refuses bad files with a Vietnamese message; other languages keep the text as it is. Raises
+    SubmissionRefused."""
     lang = LANGUAGES.get(language)
     if lang is None or lang.read_source is None:
         return data if isinstance(data, str) else data.decode("utf-8", "replace")
@@ -105,7 +122,7 @@ def prepare_source(language: str, data: bytes | str) -> str:
             if not data.lstrip().startswith("{"):
                 raise ScratchError("not_zip")
             return project_from_json(data)
-        return project_from_upload(data, max_bytes=project_upload_cap())
+        return project_from_upload(data, max_bytes=project_upload_cap(division))
     except ScratchError as exc:
         raise SubmissionRefused(_scratch_messages()[exc.code](exc.params)) from None
 
@@ -162,7 +179,7 @@ def check_submission(user: User, problem: Problem, language: str, source: str, n
 def submit(user: User, problem: Problem, language: str, source: str) -> Submission:
     """Check, store (commit) and queue a submission (a Scratch project: its checked project.json)."""
     check_submission(user, problem, language, source)
-    source = prepare_source(language, source)
+    source = prepare_source(language, source, problem.division)
     sub = Submission(user_id=user.id, problem_id=problem.id, language=language, source=source, max_score=problem.max_score)
     db.session.add(sub)
     db.session.commit()
