@@ -184,6 +184,17 @@ def test_student_sees_own_contest_division_and_published_problems_only(client, w
     assert contests[0]["start_at"].endswith("Z")
 
 
+def test_division_shows_its_scratch_project_limit(app, client, world):
+    world["b"].scratch_max_mib = 2
+    db.session.commit()
+    division = api(client, "hs1")("GET", f"/api/v1/contests/{world['contest'].id}").get_json()["divisions"][0]
+    assert (division["code"], division["scratch_max_mib"]) == ("B", 2)
+    seen = api(client, "btc")("GET", f"/api/v1/contests/{world['contest'].id}").get_json()["divisions"]
+    assert {d["code"]: d["scratch_max_mib"] for d in seen} == {"B": 2, "C": None}  # None: the site setting
+    prop = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Division"]["properties"]["scratch_max_mib"]
+    assert prop["type"] == ["integer", "null"]
+
+
 def test_student_of_another_division_and_a_stranger(client, world, make_user):
     assert titles(api(client, "hs3")("GET", "/api/v1/contests").get_json()["contests"]) == {world["contest"].id: {"C": ["KHAC"]}}
     make_user("newbie")

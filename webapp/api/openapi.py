@@ -68,6 +68,8 @@ SCHEMAS: dict[str, dict] = {
             "id": {"type": "integer"}, "code": {"type": "string", "examples": ["B"]}, "name": {"type": "string"},
             "content": {"type": "string", "enum": ["programming", "creative"]},
             "languages": {"type": "array", "items": {"type": "string"}},
+            "scratch_max_mib": _nullable("integer", description="Largest Scratch project (.sb3) file accepted on the "
+                                         "problem page, MiB (1-50); null: the site setting SCRATCH_MAX_BYTES (5 MiB by default)."),
             "problems": {"type": "array", "items": _ref("Problem")},
         },
     },

@@ -182,7 +182,7 @@ def problem_json(problem: Problem) -> dict:
 def division_json(division: Division, user: User) -> dict:
     return {
         "id": division.id, "code": division.code, "name": division.name, "content": division.content,
-        "languages": division.language_list,
+        "languages": division.language_list, "scratch_max_mib": division.scratch_max_mib,
         "problems": [problem_json(p) for p in division.problems if can_see_problem(user, p)],
     }
 
