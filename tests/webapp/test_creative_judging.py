@@ -86,6 +86,27 @@ def test_default_rubric_and_edit_until_scoring_starts(world, client):
     assert [c.name for c in ops.rubric(d2, 2)][0] == "Ý tưởng và tính sáng tạo"  # round 2 has its own rubric
 
 
+def test_a_forged_row_count_on_the_rubric_form_does_not_hang_the_request(world, client):
+    """`rows` comes from a hidden field: 10**25 used to keep the request looping for ever (found by the
+    route matrix's junk POST). The rows actually posted are saved, the request ends."""
+    import signal
+
+    def too_slow(*_):
+        raise TimeoutError("the rubric POST did not end within 20 s")
+
+    d2 = world["d2"]
+    client.login("btc")
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    try:
+        r = client.post_form(f"/creative/org/{d2.id}/rubric/1", {"rows": "9" * 25, "name_0": "Ý tưởng", "max_0": "100"})
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert r.status_code == 302
+    assert [(c.name, c.max_points) for c in ops.rubric(d2)] == [("Ý tưởng", 100)]
+
+
 # -- conflicts and assignment ---------------------------------------------------------------------------
 def test_assignment_avoids_every_kind_of_conflict(world, client):
     d2, e1, e2, js = world["d2"], world["e1"], world["e2"], world["judges"]

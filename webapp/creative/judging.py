@@ -217,7 +217,9 @@ def org_rubric(division_id: int, round_: int):
         if not form.validate_on_submit():
             abort(400)
         items = []
-        for i in range(_int(request.form.get("rows"), 0) or 0):
+        # every row posts its own fields, so rows beyond the number of fields are empty: a forged
+        # `rows` (say 10**25) must not keep the request looping
+        for i in range(min(_int(request.form.get("rows"), 0) or 0, len(request.form))):
             name = request.form.get(f"name_{i}", "").strip()
             top = request.form.get(f"max_{i}", "").strip()
             if not name and not top:
