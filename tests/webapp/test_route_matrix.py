@@ -49,6 +49,7 @@ EXPECT = {
     "assigned_sheet": (LOGIN, 403, 403, 200, 403, 403),   # the judge assigned to the entry in this round
     "api_public":     (200, 200, 200, 200, 200, 200),
     "api_user":       (401, 200, 200, 200, 200, 200),     # any valid token
+    "api_not_judge":  (401, 200, 200, 403, 200, 200),     # entries list: judges use /creative/assigned
     "api_judge":      (401, 403, 403, 200, 403, 200),
     "api_organiser":  (401, 403, 403, 403, 200, 200),
     "api_own":        (401, 200, 403, 200, 200, 200),     # submission: author and staff
@@ -104,11 +105,12 @@ ACCESS = {
     "api.openapi_document": "api_public", "api.create_token": "api_public", "api.revoke_token": "api_user",
     "api.me": "api_user", "api.list_contests": "api_user", "api.get_contest": "api_user",
     "api.scoreboard": "api_user", "api.list_submissions": "api_user", "api.create_submission": "api_user",
-    "api.get_submission": "api_own", "api.creative_entries": "api_user", "api.creative_entry_create": "api_user",
+    "api.get_submission": "api_own", "api.creative_entries": "api_not_judge", "api.creative_entry_create": "api_user",
     "api.creative_entry_get": "api_own_entry", "api.creative_entry_update": "api_own_entry",
     "api.creative_entry_files": "api_own_entry", "api.creative_entry_file": "api_entry_file",
     "api.creative_assigned": "api_judge", "api.creative_score": "api_judge",
     "api.results_tally": "api_organiser", "api.results_qualifiers": "api_organiser",
+    "api.results_import_scores": "api_organiser", "api.creative_entry_file_delete": "api_own_entry",
     "api.unknown_path": "none",
     "static": "public", "main.set_language": "public",
 }
