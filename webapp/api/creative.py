@@ -149,6 +149,13 @@ def _api_entry(entry_id: int) -> CreativeEntry:
     return entry
 
 
+def _api_entry_file(entry: CreativeEntry, file_id: int) -> EntryFile:
+    f = db.session.get(EntryFile, file_id)
+    if f is None or f.entry_id != entry.id:
+        raise ApiError(404, f"Creative entry {entry.id} has no file {file_id}.")
+    return f
+
+
 @bp.get("/creative/entries")
 @token_required
 def creative_entries():
@@ -258,9 +265,7 @@ def creative_entry_file(entry_id: int, file_id: int):
     entry = _api_entry(entry_id)
     if not svc.can_download(g.api_user, entry):
         raise ApiError(403, f"You may not download the files of creative entry {entry_id}.")
-    f = db.session.get(EntryFile, file_id)
-    if f is None or f.entry_id != entry.id:
-        raise ApiError(404, f"Creative entry {entry_id} has no file {file_id}.")
+    f = _api_entry_file(entry, file_id)
     if not svc.file_path(f).is_file():
         raise ApiError(404, f"The bytes of file {file_id} are missing from the store; tell the organisers.")
     return attachment_response(f, g.api_user)
@@ -273,9 +278,7 @@ def creative_entry_file_delete(entry_id: int, file_id: int):
     entry = _api_entry(entry_id)
     if not svc.can_view(g.api_user, entry):
         raise ApiError(403, f"You may not change creative entry {entry_id}.")
-    f = db.session.get(EntryFile, file_id)
-    if f is None or f.entry_id != entry.id:
-        raise ApiError(404, f"Creative entry {entry_id} has no file {file_id}.")
+    f = _api_entry_file(entry, file_id)
     try:
         svc.delete_file(g.api_user, f)
     except svc.EntryError as exc:

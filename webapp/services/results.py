@@ -328,9 +328,9 @@ def tally_division(division: Division, rule=None) -> list[dict]:
     return tally_contest(division.contest, rules={division.id: rule} if rule is not None else None)[division.id]
 
 
-def current_rows(contest: Contest, qualifier_rule=None) -> dict[int, list[dict]]:
+def current_rows(contest: Contest) -> dict[int, list[dict]]:
     """{division_id: rows} as they stand: the frozen snapshot of a locked or published division, the
-    live tally (ranked rows) of a draft one. qualifier_rule: passed to the live tally."""
+    live tally (ranked rows, no qualifier step: the caller selects) of a draft one."""
     live = None
     out = {}
     for d in contest.divisions:
@@ -338,7 +338,7 @@ def current_rows(contest: Contest, qualifier_rule=None) -> dict[int, list[dict]]
         if state.state in ("locked", "published"):
             out[d.id] = [dict(r) for r in (state.snapshot or [])]
         else:
-            live = live if live is not None else tally_contest(contest, qualifier_rule=qualifier_rule)
+            live = live if live is not None else tally_contest(contest, qualifier_rule={})
             out[d.id] = [r for r in live[d.id] if r["rank"] is not None]
     return out
 
@@ -346,7 +346,7 @@ def current_rows(contest: Contest, qualifier_rule=None) -> dict[int, list[dict]]
 def select_over_current(contest: Contest, rule) -> dict:
     """select_qualifiers over `current_rows` (frozen divisions as frozen, the others live), then the
     "qualified" adjustments of every division. The same shape as select_qualifiers' result."""
-    rows_by_division = current_rows(contest, qualifier_rule=rule)
+    rows_by_division = current_rows(contest)
     result = qualifier_rules.select_qualifiers([r for rows in rows_by_division.values() for r in rows], rule)
     by_code = {d.code: d for d in contest.divisions}
     for code in {r["division"] for r in result["rows"]}:
